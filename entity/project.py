@@ -1,0 +1,213 @@
+"""Projects: a workspace's data contract, task and settings, one document per project."""
+
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from exception_layer.errors import Conflict, NotFound, ValidationError
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("binary", "multiclass", "regression")
+STRATEGIES = ("auto", "cluster")
+METRICS = {
+    "binary": ("balanced_accuracy", "roc_auc", "f1", "accuracy"),
+    "multiclass": ("macro_f1", "balanced_accuracy", "accuracy"),
+    "regression": ("rmse", "r2", "mae"),
+}
+DEFAULT_METRIC = {"binary": "balanced_accuracy", "multiclass": "macro_f1", "regression": "rmse"}
+METRIC_LABELS = {
+    "balanced_accuracy": "Balanced accuracy",
+    "roc_auc": "ROC AUC",
+    "f1": "F1 (positive class)",
+    "accuracy": "Accuracy",
+    "macro_f1": "Macro F1",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mae": "MAE",
+}
+DEFAULT_MISSING_MARKERS = ["", "NULL", "null", "NA", "na", "N/A", "NaN", "nan", "?"]
+
+
+def _now():
+    return datetime.now(UTC)
+
+
+@dataclass
+class Project:
+    workspace_id: str
+    name: str
+    description: str = ""
+    connection_id: str | None = None
+    root: str = ""
+    task: str | None = None
+    target: str | None = None
+    ignore_columns: list[str] = field(default_factory=list)
+    id_columns: list[str] = field(default_factory=list)
+    metric: str | None = None
+    missing_markers: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_MARKERS))
+    training_schema: dict | None = None
+    prediction_schema: dict | None = None
+    strict_headers: bool = False
+    notify_emails: list[str] = field(default_factory=list)
+    time_budget_s: int = 120
+    strategy: str = "auto"
+    production_version: int | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: str | None = None
+
+    @property
+    def effective_metric(self):
+        return self.metric or DEFAULT_METRIC.get(self.task or "", None)
+
+    def to_document(self):
+        doc = asdict(self)
+        doc.pop("id")
+        return doc
+
+    @classmethod
+    def from_document(cls, doc):
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in doc.items() if k in known}
+        return cls(id=str(doc["_id"]), **values)
+
+    def to_dict(self):
+        """JSON-safe view for the API."""
+        data = asdict(self)
+        for key in ("created_at", "updated_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        data["metric"] = self.effective_metric
+        return data
+
+
+EDITABLE_FIELDS = {
+    "name",
+    "description",
+    "connection_id",
+    "root",
+    "task",
+    "target",
+    "ignore_columns",
+    "id_columns",
+    "metric",
+    "missing_markers",
+    "training_schema",
+    "prediction_schema",
+    "strict_headers",
+    "notify_emails",
+    "time_budget_s",
+    "strategy",
+    "production_version",
+}
+
+
+def check_fields(values):
+    """Reject values a project can never hold; the messages are for people."""
+    task = values.get("task")
+    if task is not None and task not in TASKS:
+        raise ValidationError(f"Task must be one of: {', '.join(TASKS)}.")
+    metric = values.get("metric")
+    if metric is not None:
+        allowed = METRICS.get(task) if task else {m for ms in METRICS.values() for m in ms}
+        if metric not in allowed:
+            raise ValidationError(f"Metric '{metric}' does not fit the task '{task or 'any'}'.")
+    strategy = values.get("strategy")
+    if strategy is not None and strategy not in STRATEGIES:
+        raise ValidationError(f"Strategy must be one of: {', '.join(STRATEGIES)}.")
+    if "name" in values and not str(values["name"] or "").strip():
+        raise ValidationError("A project needs a name.")
+    budget = values.get("time_budget_s")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool)):
+        raise ValidationError("The time budget is a whole number of seconds.")
+    if budget is not None and not 5 <= budget <= 24 * 3600:
+        raise ValidationError("The time budget must be between 5 seconds and 24 hours.")
+    for key in ("ignore_columns", "id_columns", "missing_markers", "notify_emails"):
+        if key in values and not (
+            isinstance(values[key], list) and all(isinstance(v, str) for v in values[key])
+        ):
+            raise ValidationError(f"'{key}' must be a list of texts.")
+
+
+class ProjectRepository:
+    def __init__(self, db):
+        self.collection = db["projects"]
+
+    def ensure_indexes(self):
+        self.collection.create_index(
+            [("workspace_id", ASCENDING), ("name", ASCENDING)], unique=True
+        )
+
+    def list(self, workspace_id):
+        cursor = self.collection.find({"workspace_id": workspace_id}).sort("name", ASCENDING)
+        return [Project.from_document(doc) for doc in cursor]
+
+    def get(self, workspace_id, project_id):
+        oid = _object_id(project_id)
+        doc = oid and self.collection.find_one({"_id": oid, "workspace_id": workspace_id})
+        if not doc:
+            raise NotFound("Project not found.")
+        return Project.from_document(doc)
+
+    def find_by_name(self, workspace_id, name):
+        doc = self.collection.find_one({"workspace_id": workspace_id, "name": name})
+        return Project.from_document(doc) if doc else None
+
+    def create(self, project):
+        check_fields(asdict(project))
+        project.name = project.name.strip()
+        project.created_at = project.updated_at = _now()
+        doc = project.to_document()
+        try:
+            result = self.collection.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise Conflict(f"A project named '{project.name}' already exists here.") from exc
+        project.id = str(result.inserted_id)
+        logger.info("project_created workspace=%s project=%s", project.workspace_id, project.id)
+        return project
+
+    def update(self, workspace_id, project_id, **values):
+        unknown = set(values) - EDITABLE_FIELDS
+        if unknown:
+            raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        current = self.get(workspace_id, project_id)
+        check_fields({"task": current.task, **values})
+        if "name" in values:
+            values["name"] = values["name"].strip()
+        values["updated_at"] = _now()
+        try:
+            doc = self.collection.find_one_and_update(
+                {"_id": ObjectId(current.id), "workspace_id": workspace_id},
+                {"$set": values},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as exc:
+            raise Conflict(f"A project named '{values.get('name')}' already exists here.") from exc
+        if not doc:
+            raise NotFound("Project not found.")
+        return Project.from_document(doc)
+
+    def delete(self, workspace_id, project_id):
+        oid = _object_id(project_id)
+        result = oid and self.collection.delete_one({"_id": oid, "workspace_id": workspace_id})
+        if not result or result.deleted_count == 0:
+            raise NotFound("Project not found.")
+        logger.info("project_deleted workspace=%s project=%s", workspace_id, project_id)
+
+
+def _object_id(value):
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        return None
+
+
+def ensure_indexes(db):
+    ProjectRepository(db).ensure_indexes()
