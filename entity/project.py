@@ -16,17 +16,16 @@ logger = logging.getLogger(__name__)
 TASKS = ("binary", "multiclass", "regression")
 STRATEGIES = ("auto", "cluster")
 METRICS = {
-    "binary": ("balanced_accuracy", "roc_auc", "f1", "accuracy"),
-    "multiclass": ("macro_f1", "balanced_accuracy", "accuracy"),
+    "binary": ("balanced_accuracy", "roc_auc", "f1_macro", "accuracy"),
+    "multiclass": ("f1_macro", "balanced_accuracy", "accuracy"),
     "regression": ("rmse", "r2", "mae"),
 }
-DEFAULT_METRIC = {"binary": "balanced_accuracy", "multiclass": "macro_f1", "regression": "rmse"}
+DEFAULT_METRIC = {"binary": "balanced_accuracy", "multiclass": "f1_macro", "regression": "rmse"}
 METRIC_LABELS = {
     "balanced_accuracy": "Balanced accuracy",
     "roc_auc": "ROC AUC",
-    "f1": "F1 (positive class)",
     "accuracy": "Accuracy",
-    "macro_f1": "Macro F1",
+    "f1_macro": "Macro F1",
     "rmse": "RMSE",
     "r2": "R²",
     "mae": "MAE",
