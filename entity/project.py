@@ -139,10 +139,9 @@ class ProjectRepository:
     def __init__(self, db):
         self.collection = db["projects"]
 
-    def ensure_indexes(self):
-        self.collection.create_index(
-            [("workspace_id", ASCENDING), ("name", ASCENDING)], unique=True
-        )
+    @staticmethod
+    def ensure_indexes(db):
+        db["projects"].create_index([("workspace_id", ASCENDING), ("name", ASCENDING)], unique=True)
 
     def list(self, workspace_id):
         cursor = self.collection.find({"workspace_id": workspace_id}).sort("name", ASCENDING)
@@ -209,4 +208,4 @@ def _object_id(value):
 
 
 def ensure_indexes(db):
-    ProjectRepository(db).ensure_indexes()
+    ProjectRepository.ensure_indexes(db)

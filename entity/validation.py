@@ -1,0 +1,108 @@
+"""Validation reports: one document per "Validate now", scoped to its workspace."""
+
+import logging
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import DESCENDING
+
+from exception_layer.errors import NotFound
+
+logger = logging.getLogger(__name__)
+
+
+class ValidationRepository:
+    def __init__(self, db):
+        self.collection = db["validations"]
+
+    @staticmethod
+    def ensure_indexes(db):
+        db["validations"].create_index(
+            [("workspace_id", 1), ("project_id", 1), ("started_at", DESCENDING)]
+        )
+
+    def start(self, workspace_id, project_id, kind, created_by=None):
+        """Record a validation that is about to run; return its id."""
+        doc = {
+            "workspace_id": workspace_id,
+            "project_id": project_id,
+            "kind": kind,
+            "status": "running",
+            "files": [],
+            "accepted": [],
+            "notes": [],
+            "created_by": created_by,
+            "started_at": datetime.now(UTC),
+        }
+        return str(self.collection.insert_one(doc).inserted_id)
+
+    def save(self, workspace_id, result_dict):
+        """Store a finished ValidationResult (``to_dict()``) under its id."""
+        body = {k: v for k, v in result_dict.items() if k not in ("id", "_id")}
+        body["workspace_id"] = workspace_id
+        self.collection.update_one(
+            {"_id": ObjectId(result_dict["id"]), "workspace_id": workspace_id},
+            {"$set": body},
+            upsert=True,
+        )
+
+    def fail(self, workspace_id, validation_id, message):
+        self.collection.update_one(
+            {"_id": ObjectId(validation_id), "workspace_id": workspace_id},
+            {"$set": {"status": "failed", "error": message, "finished_at": datetime.now(UTC)}},
+        )
+
+    def get(self, workspace_id, validation_id):
+        try:
+            oid = ObjectId(str(validation_id))
+        except (InvalidId, TypeError) as exc:
+            raise NotFound("Validation not found.") from exc
+        doc = self.collection.find_one({"_id": oid, "workspace_id": workspace_id})
+        if not doc:
+            raise NotFound("Validation not found.")
+        doc["id"] = str(doc.pop("_id"))
+        return doc
+
+    def list_for_project(self, workspace_id, project_id, limit=20):
+        cursor = (
+            self.collection.find(
+                {"workspace_id": workspace_id, "project_id": project_id},
+                {"files.reasons.evidence": 0, "files.warnings.evidence": 0},
+            )
+            .sort("started_at", DESCENDING)
+            .limit(limit)
+        )
+        docs = []
+        for doc in cursor:
+            doc["id"] = str(doc.pop("_id"))
+            docs.append(doc)
+        return docs
+
+    def latest(self, workspace_id, project_id, kind):
+        doc = self.collection.find_one(
+            {
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "kind": kind,
+                "status": "done",
+            },
+            sort=[("started_at", DESCENDING)],
+        )
+        if doc:
+            doc["id"] = str(doc.pop("_id"))
+        return doc
+
+    def mark_restored(self, workspace_id, validation_id, file_name):
+        self.collection.update_one(
+            {"_id": ObjectId(validation_id), "workspace_id": workspace_id},
+            {"$set": {"files.$[f].restored": True}},
+            array_filters=[{"f.name": file_name}],
+        )
+
+    def delete_for_project(self, workspace_id, project_id):
+        self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+
+
+def ensure_indexes(db):
+    ValidationRepository.ensure_indexes(db)
