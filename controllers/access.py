@@ -1,0 +1,124 @@
+"""Who is asking, in which workspace, with which role: loaded once per request.
+
+Pages authenticate with the session cookie; ``/api/v1`` also accepts
+``Authorization: Bearer <token>``. The current workspace is the one the user switched to
+(pages) or the ``X-Workspace`` header (API), and every role check reads ``g.role``.
+"""
+
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+
+from controllers.extensions import login_manager
+from entity.db import get_db
+from entity.token import TokenRepository
+from entity.user import UserRepository
+from entity.workspace import WorkspaceRepository, role_allows
+from exception_layer.errors import NotFound, PermissionDenied, Unauthorized
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        user = UserRepository(get_db()).get(user_id)
+    except NotFound:
+        return None
+    return user if user.is_active else None
+
+
+def authenticate_bearer():
+    """On /api/, a bearer token decides who asks, whatever cookie comes along."""
+    header = request.headers.get("Authorization", "")
+    if not request.path.startswith("/api/") or not header:
+        return
+    user = None
+    if header.startswith("Bearer "):
+        user_id = TokenRepository(get_db()).user_id_for(header[len("Bearer "):].strip())
+        user = load_user(user_id) if user_id else None
+    if user is None:
+        raise Unauthorized("The access token is not valid; it may have been revoked.",
+                           code="invalid_token")
+    g._login_user = user  # flask-login's per-request user; the session is left untouched
+    g.token_auth = True
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        raise Unauthorized()
+    from flask import flash, redirect, url_for
+
+    flash("Sign in to continue.", "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def load_tenant():
+    """Set g.user_id, g.workspace and g.role for a signed-in user."""
+    g.workspace, g.role = None, None
+    authenticate_bearer()
+    if not current_user.is_authenticated:
+        return
+    g.user_id = current_user.id
+    repo = WorkspaceRepository(get_db())
+    wanted = request.headers.get("X-Workspace") if request.path.startswith("/api/") else None
+    wanted = wanted or current_user.current_workspace_id
+    membership = repo.membership(wanted, current_user.id) if wanted else None
+    if membership is None and request.headers.get("X-Workspace"):
+        raise NotFound("That workspace does not exist.")
+    if membership is None:
+        mine = repo.for_user(current_user.id)
+        if not mine:
+            return
+        workspace, role = mine[0]
+        UserRepository(get_db()).update(current_user.id, current_workspace_id=workspace.id)
+    else:
+        workspace, role = repo.get(membership.workspace_id), membership.role
+    g.workspace, g.role = workspace, role
+
+
+def require_role(role="viewer"):
+    """Allow the view to users whose role in the current workspace is at least ``role``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if g.get("workspace") is None:
+                raise NotFound("You are not a member of any workspace.")
+            if not role_allows(g.role, role):
+                raise PermissionDenied(
+                    f"This needs the {role} role in this workspace; yours is {g.role}.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_login(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_site_admin(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_site_admin:
+            raise PermissionDenied("Only site administrators can do that.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def can(role):
+    """For templates: does the current user have at least ``role`` here?"""
+    return bool(g.get("role")) and role_allows(g.role, role)

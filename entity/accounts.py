@@ -1,0 +1,100 @@
+"""Account and workspace operations: the rules, over the repositories."""
+
+import logging
+
+from entity import validators
+from entity.hashing import hash_password, verify_password
+from entity.token import TokenRepository
+from entity.user import UserRepository
+from entity.workspace import WorkspaceRepository
+from exception_layer.errors import Conflict, NotFound, PermissionDenied, Unauthorized
+
+logger = logging.getLogger(__name__)
+
+SIGN_IN_FAILED = "Unknown email or wrong password."
+
+
+def register(db, email, password, display_name="", *, signup="open", admin=None):
+    """Create an account with its personal workspace; the very first account is site admin."""
+    email = validators.email(email)
+    password = validators.password(password)
+    display_name = validators.text(display_name, "Display name", required=False)
+    users = UserRepository(db)
+    is_first = users.count() == 0
+    if signup != "open" and not is_first and admin is None:
+        raise PermissionDenied("Sign-up is by invitation: ask a site administrator for an account.")
+    user = users.create(email, hash_password(password), display_name,
+                        is_site_admin=is_first if admin is None else admin)
+    workspace = WorkspaceRepository(db).create(
+        f"{display_name or email.split('@')[0]}'s workspace", user.id, personal=True)
+    users.update(user.id, current_workspace_id=workspace.id)
+    user.current_workspace_id = workspace.id
+    logger.info("account=created user=%s site_admin=%s", user.id, user.is_site_admin)
+    return user
+
+
+def authenticate(db, email, password):
+    """The account for these credentials, or Unauthorized with one message for every failure."""
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise Unauthorized(SIGN_IN_FAILED, code="bad_credentials")
+    user = UserRepository(db).find_by_email(email.strip().lower())
+    ok = verify_password(user.password_hash if user else None, password)
+    if not user or not ok:
+        raise Unauthorized(SIGN_IN_FAILED, code="bad_credentials")
+    if user.disabled:
+        raise Unauthorized("This account is disabled. Ask a site administrator.",
+                           code="account_disabled")
+    return user
+
+
+def change_password(db, user, current, new):
+    if not verify_password(user.password_hash, current or ""):
+        raise Unauthorized("The current password is wrong.", code="bad_credentials")
+    UserRepository(db).update(user.id, password_hash=hash_password(validators.password(new)))
+
+
+def update_profile(db, user, display_name, notification_email):
+    UserRepository(db).update(
+        user.id,
+        display_name=validators.text(display_name, "Display name", required=False),
+        notification_email=validators.email(notification_email, "Notification email",
+                                            required=False),
+    )
+
+
+def create_token(db, user, name):
+    return TokenRepository(db).create(user.id, validators.text(name or "API token", "Token name"))
+
+
+def token_for_credentials(db, email, password, name="API token"):
+    user = authenticate(db, email, password)
+    return create_token(db, user, name)
+
+
+def create_team_workspace(db, user, name):
+    workspace = WorkspaceRepository(db).create(validators.text(name, "Workspace name"), user.id)
+    UserRepository(db).update(user.id, current_workspace_id=workspace.id)
+    return workspace
+
+
+def invite(db, workspace_id, email, role):
+    email = validators.email(email)
+    invitee = UserRepository(db).find_by_email(email)
+    if not invitee:
+        raise NotFound(f"No account uses {email}. Ask them to register first, then invite them.")
+    if invitee.disabled:
+        raise Conflict("That account is disabled.")
+    WorkspaceRepository(db).add_member(workspace_id, invitee.id, role)
+    return invitee
+
+
+def switch_workspace(db, user, workspace_id):
+    if not WorkspaceRepository(db).membership(workspace_id, user.id):
+        raise NotFound("That workspace does not exist.")
+    UserRepository(db).update(user.id, current_workspace_id=workspace_id)
+
+
+def set_disabled(db, actor, user_id, disabled):
+    if actor.id == user_id:
+        raise Conflict("You cannot disable your own account.")
+    UserRepository(db).update(user_id, disabled=bool(disabled))

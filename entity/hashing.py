@@ -1,0 +1,39 @@
+"""Password and token hashing."""
+
+import hashlib
+import hmac
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+TOKEN_PREFIX = "mlp_"
+
+# A hash of a random password, checked when the account does not exist, so that an unknown
+# email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
+def hash_password(password):
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash, password):
+    return check_password_hash(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+
+
+def new_token():
+    """Return a new personal access token; only its hash is stored."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign(secret, data):
+    """HMAC-SHA256 of bytes under the app's secret, as hex."""
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def signature_matches(secret, data, signature):
+    return hmac.compare_digest(sign(secret, data), signature or "")

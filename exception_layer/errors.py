@@ -1,0 +1,70 @@
+"""The platform's error hierarchy.
+
+Every error a user may see is an ``AppError``: it carries an HTTP status, a stable
+machine-readable ``code`` and a message written for a person. Messages never hold a
+traceback, a file system path or a line number; the handler in ``exception_layer.handlers``
+turns them into an HTML page or a JSON body.
+"""
+
+
+class AppError(Exception):
+    status_code = 500
+    code = "internal_error"
+    default_message = "Something went wrong on our side. The error was logged."
+
+    def __init__(self, message=None, *, code=None, details=None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.details = details
+        super().__init__(self.message)
+
+    def to_dict(self):
+        body = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class ValidationError(AppError):
+    status_code = 400
+    code = "invalid_input"
+    default_message = "The input is not valid."
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    default_message = "Sign in, or send a valid access token."
+
+
+class PermissionDenied(AppError):
+    status_code = 403
+    code = "forbidden"
+    default_message = "Your role in this workspace does not allow that."
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    default_message = "That conflicts with the current state."
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+    default_message = "The upload is larger than this platform accepts."
+
+
+class StorageError(AppError):
+    """A storage provider failed; the message says what a person can do about it."""
+
+    status_code = 502
+    code = "storage_error"
+    default_message = "The storage provider could not complete the request."

@@ -1,0 +1,22 @@
+"""Where a project keeps its files, below its root folder in its storage connection.
+
+These names are part of the product (the README documents them): people browse them in the
+file manager and drop batch files into them.
+"""
+
+TRAINING_BATCHES = "training_batches"
+PREDICTION_BATCHES = "prediction_batches"
+QUARANTINE = "quarantine"
+MODELS = "models"
+PREDICTIONS = "predictions"
+LOGS = "logs"
+
+PROJECT_FOLDERS = (TRAINING_BATCHES, PREDICTION_BATCHES, QUARANTINE, MODELS, PREDICTIONS, LOGS)
+
+BATCH_FOLDER = {"training": TRAINING_BATCHES, "prediction": PREDICTION_BATCHES}
+
+
+def project_path(root, *parts):
+    """Join a project's root and the given parts into one storage path ('' root allowed)."""
+    pieces = [p.strip("/") for p in (root, *parts) if p and p.strip("/")]
+    return "/".join(pieces)

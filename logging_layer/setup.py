@@ -1,0 +1,40 @@
+"""Logging configured once per process, plus one request log line per request."""
+
+import logging
+import time
+
+from flask import g, request
+
+FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+def configure_logging(app):
+    root = logging.getLogger()
+    if not any(getattr(h, "_mlp", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler._mlp = True
+        root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    for noisy in ("pymongo", "urllib3", "botocore", "azure", "google", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    request_log = logging.getLogger("mlp.request")
+
+    @app.before_request
+    def start_timer():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        if request.endpoint == "static":
+            return response
+        started = g.get("request_started")
+        duration_ms = (time.perf_counter() - started) * 1000 if started else -1
+        user = g.get("user_id") or "-"
+        workspace = g.workspace.id if g.get("workspace") else "-"
+        request_log.info(
+            "method=%s path=%s status=%s user=%s workspace=%s duration_ms=%.1f",
+            request.method, request.path, response.status_code, user, workspace, duration_ms,
+        )
+        return response

@@ -1,0 +1,99 @@
+"""Settings: safe defaults for the embedded mode, overridden by MLP_* environment variables.
+
+Every key below can be set as ``MLP_<KEY>`` (values are parsed as JSON where they look like
+it, so ``MLP_PRODUCTION=true`` is a boolean). ``MONGODB_URI`` is also read without the prefix,
+as MongoDB deployments usually export it. ``.env.example`` lists them all.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+DEFAULTS = {
+    "PRODUCTION": False,
+    "DATA_DIR": None,  # default: the app's instance folder inside the checkout
+    "MONGODB_URI": None,  # unset: start the embedded MongoDB-wire server
+    "MONGODB_DB": "mlplatform",
+    "SECRET_KEY": None,
+    "ENCRYPTION_KEY": None,
+    "SIGNUP": "open",  # "open" or "invite"
+    "BASE_URL": "http://127.0.0.1:5000",
+    "MAX_UPLOAD_BYTES": 5 * 1024**3,
+    "RATELIMIT_SIGNIN": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "EXECUTOR": "threads",  # "threads" or "celery"
+    "RUN_WORKERS": 2,
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "ML Platform <noreply@localhost>",
+    "EMBEDDED_DB_CACHE": "256M",
+    "LOG_LEVEL": "INFO",
+}
+
+
+class SettingsError(RuntimeError):
+    """The settings do not allow the app to start; the message says which one to set."""
+
+
+def load_settings(app, overrides=None):
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("MLP")
+    if os.environ.get("MONGODB_URI") and not os.environ.get("MLP_MONGODB_URI"):
+        app.config["MONGODB_URI"] = os.environ["MONGODB_URI"]
+    app.config.update(overrides or {})
+
+    data_dir = Path(app.config["DATA_DIR"] or app.instance_path).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config["DATA_DIR"] = str(data_dir)
+
+    if app.config["PRODUCTION"]:
+        missing = [k for k in ("SECRET_KEY", "ENCRYPTION_KEY") if not app.config.get(k)]
+        if missing:
+            names = ", ".join(f"MLP_{k}" for k in missing)
+            raise SettingsError(f"Production mode needs {names}; see README 'Production'.")
+    else:
+        for key, make in (("SECRET_KEY", _new_secret_key), ("ENCRYPTION_KEY", _new_fernet_key)):
+            if not app.config.get(key):
+                app.config[key] = _kept_secret(data_dir / f"{key.lower()}.txt", make)
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["PRODUCTION"]),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=bool(app.config["PRODUCTION"]),
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"],
+    )
+
+
+def _new_secret_key():
+    return secrets.token_urlsafe(48)
+
+
+def _new_fernet_key():
+    return Fernet.generate_key().decode()
+
+
+def _kept_secret(path, make):
+    """Read a generated secret from the data folder, creating it (mode 0600) the first time."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+    return value

@@ -1,0 +1,90 @@
+"""Start real service processes (database, emulators, SMTP, Redis) for the tests."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def find_executable(name, extra_dirs=()):
+    for folder in (VENV_BIN, *extra_dirs):
+        candidate = Path(folder) / name
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError(f"{name} is not installed; run the README's test command")
+    return found
+
+
+class ServiceProcess:
+    """A background process started for tests, stopped (with its children) on ``stop``."""
+
+    def __init__(self, name, argv, ready, log_dir, env=None, timeout=60):
+        self.name = name
+        self.argv = argv
+        self.ready = ready
+        self.timeout = timeout
+        self.log_path = Path(log_dir) / f"{name}.log"
+        self.env = {**os.environ, **(env or {})}
+        self.proc = None
+
+    def start(self):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}"
+                )
+            try:
+                if self.ready():
+                    return self
+            except Exception:  # noqa: BLE001 - not ready yet, whatever the reason
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} was not ready after {self.timeout}s; see {self.log_path}")
+
+    def pause(self):
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.killpg(self.proc.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=5)
+
+
+def port_open(port, host="127.0.0.1"):
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
