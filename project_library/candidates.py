@@ -1,0 +1,153 @@
+"""The estimators model selection compares, each with the preprocessing it needs."""
+
+from dataclasses import dataclass
+
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from project_library.metrics import is_classification
+
+UNKNOWN_CODE = -1
+MISSING_CODE = -2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    label: str
+    # Rough cost relative to the first candidate, used to skip what will not fit the budget.
+    relative_cost: float
+    build: object  # callable(numeric, categorical, n_jobs) -> unfitted Pipeline
+
+
+def ordinal_encoder():
+    return OrdinalEncoder(
+        handle_unknown="use_encoded_value",
+        unknown_value=UNKNOWN_CODE,
+        encoded_missing_value=MISSING_CODE,
+        dtype=float,
+    )
+
+
+def tree_preprocessor(numeric, categorical, impute):
+    numeric_step = SimpleImputer(strategy="median", add_indicator=True) if impute else "passthrough"
+    return ColumnTransformer(
+        [
+            ("numeric", numeric_step, list(numeric)),
+            ("categorical", ordinal_encoder(), list(categorical)),
+        ],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
+
+
+def linear_preprocessor(numeric, categorical):
+    return ColumnTransformer(
+        [
+            (
+                "numeric",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                list(numeric),
+            ),
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="(missing)"),
+                    OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=30),
+                ),
+                list(categorical),
+            ),
+        ],
+        remainder="drop",
+    )
+
+
+def _pipeline(preprocessor, estimator):
+    return Pipeline([("prepare", preprocessor), ("model", estimator)])
+
+
+def candidates_for(task, balanced=True, random_state=0):
+    """Candidates in the order they are tried: cheap and strong first."""
+    classify = is_classification(task)
+    weight = "balanced" if (classify and balanced) else None
+
+    def hgb_default(numeric, categorical, n_jobs):
+        cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        return _pipeline(
+            tree_preprocessor(numeric, categorical, impute=False), cls(random_state=random_state)
+        )
+
+    def hgb_tuned(numeric, categorical, n_jobs):
+        params = dict(
+            learning_rate=0.05,
+            max_iter=400,
+            max_leaf_nodes=31,
+            l2_regularization=0.1,
+            early_stopping=True,
+            validation_fraction=0.1,
+            n_iter_no_change=20,
+            random_state=random_state,
+        )
+        if classify:
+            estimator = HistGradientBoostingClassifier(class_weight=weight, **params)
+        else:
+            estimator = HistGradientBoostingRegressor(**params)
+        return _pipeline(tree_preprocessor(numeric, categorical, impute=False), estimator)
+
+    def linear(numeric, categorical, n_jobs):
+        if classify:
+            estimator = LogisticRegression(max_iter=400, C=1.0, class_weight=weight)
+        else:
+            estimator = Ridge(alpha=1.0)
+        return _pipeline(linear_preprocessor(numeric, categorical), estimator)
+
+    def forest(cls_c, cls_r, n_estimators):
+        def build(numeric, categorical, n_jobs):
+            if classify:
+                estimator = cls_c(
+                    n_estimators=n_estimators,
+                    class_weight="balanced_subsample" if weight else None,
+                    n_jobs=n_jobs,
+                    random_state=random_state,
+                )
+            else:
+                estimator = cls_r(
+                    n_estimators=n_estimators,
+                    max_features=0.5,
+                    n_jobs=n_jobs,
+                    random_state=random_state,
+                )
+            return _pipeline(tree_preprocessor(numeric, categorical, impute=True), estimator)
+
+        return build
+
+    return [
+        Candidate("hist_gradient_boosting", "HistGradientBoosting (defaults)", 1.0, hgb_default),
+        Candidate("linear", "Logistic regression" if classify else "Ridge regression", 0.5, linear),
+        Candidate(
+            "extra_trees",
+            "Extra trees",
+            1.5,
+            forest(ExtraTreesClassifier, ExtraTreesRegressor, 200),
+        ),
+        Candidate("hist_gradient_boosting_tuned", "HistGradientBoosting (tuned)", 2.5, hgb_tuned),
+        Candidate(
+            "random_forest",
+            "Random forest",
+            3.0,
+            forest(RandomForestClassifier, RandomForestRegressor, 200),
+        ),
+    ]
