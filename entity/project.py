@@ -52,6 +52,8 @@ class Project:
     missing_markers: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_MARKERS))
     training_schema: dict | None = None
     prediction_schema: dict | None = None
+    # The schema files as uploaded, so an unchanged schema exports byte for byte.
+    schema_texts: dict = field(default_factory=dict)
     strict_headers: bool = False
     notify_emails: list[str] = field(default_factory=list)
     time_budget_s: int = 120
@@ -80,6 +82,7 @@ class Project:
     def to_dict(self):
         """JSON-safe view for the API."""
         data = asdict(self)
+        data.pop("schema_texts")
         for key in ("created_at", "updated_at"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
@@ -100,6 +103,7 @@ EDITABLE_FIELDS = {
     "missing_markers",
     "training_schema",
     "prediction_schema",
+    "schema_texts",
     "strict_headers",
     "notify_emails",
     "time_budget_s",
