@@ -10,6 +10,9 @@ BLUEPRINT_MODULES = [
     "controllers.admin",
     "controllers.api",
     # Areas add their modules below (each module exposes ``bp``).
+    "controllers.projects",
+    "controllers.validations",
+    "controllers.projects_api",
 ]
 
 
@@ -20,6 +23,7 @@ def blueprints():
 COMMAND_MODULES = [
     "controllers.cli",
     # Areas add their modules below.
+    "controllers.projects_cli",
 ]
 
 
