@@ -70,7 +70,14 @@ def sample_files():
 
 
 def create_sample_project(
-    projects, storage, *, workspace_id, connection_id=None, created_by=None, name=SAMPLE_NAME
+    projects,
+    storage,
+    *,
+    workspace_id,
+    connection_id=None,
+    created_by=None,
+    name=SAMPLE_NAME,
+    root=None,
 ):
     from entity.project import Project
 
@@ -81,6 +88,7 @@ def create_sample_project(
         description="Tumour measurements from scikit-learn's breast-cancer data, cut into "
         "weekly batch files. One batch is deliberately malformed, to show quarantine.",
         connection_id=connection_id,
+        root=root or "",
         task="binary",
         target=TARGET,
         id_columns=["patient_id"],
