@@ -13,6 +13,10 @@ BLUEPRINT_MODULES = [
     "controllers.projects",
     "controllers.validations",
     "controllers.projects_api",
+    "controllers.runs",
+    "controllers.runs_api",
+    "controllers.models",
+    "controllers.outbox",
 ]
 
 

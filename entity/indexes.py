@@ -1,10 +1,13 @@
 """Every repository's indexes, created idempotently when the app starts."""
 
+from entity.model_version import ModelVersionRepository
 from entity.project import ProjectRepository
+from entity.run import RunRepository
 from entity.token import TokenRepository
 from entity.user import UserRepository
 from entity.validation import ValidationRepository
 from entity.workspace import WorkspaceRepository
+from logging_layer.run_log import RunLog
 
 INDEX_CREATORS = [
     UserRepository.ensure_indexes,
@@ -12,6 +15,9 @@ INDEX_CREATORS = [
     TokenRepository.ensure_indexes,
     ProjectRepository.ensure_indexes,
     ValidationRepository.ensure_indexes,
+    RunRepository.ensure_indexes,
+    ModelVersionRepository.ensure_indexes,
+    RunLog.ensure_indexes,
 ]
 
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from exception_layer.errors import ValidationError
 from project_library import metrics as metric_defs
@@ -21,6 +22,9 @@ from project_library.splitting import fold_ids, holdout_mask, stratified_sample
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_BUDGET_S = 120.0
+# Below this many rows OpenMP threads cost more than they give (and on a shared machine
+# their busy-waiting makes HistGradientBoosting many times slower): fit single-threaded.
+SINGLE_THREAD_ROWS = 20_000
 STRATEGIES = ("auto", "cluster")
 
 
@@ -150,6 +154,10 @@ def public_params(pipeline):
     return {k: v for k, v in params.items() if v is None or isinstance(v, (bool, int, float, str))}
 
 
+def threads_for(n_rows):
+    return threadpool_limits(limits=1 if n_rows < SINGLE_THREAD_ROWS else None, user_api="openmp")
+
+
 class _Clock:
     def __init__(self, budget_s):
         self.start = time.monotonic()
@@ -226,7 +234,8 @@ def select_model(
             train_rows, test_rows = folds != fold, folds == fold
             pipeline = candidate.build(numeric, categorical, options.n_jobs)
             try:
-                pipeline.fit(Xs[train_rows], ys[train_rows])
+                with threads_for(int(train_rows.sum())):
+                    pipeline.fit(Xs[train_rows], ys[train_rows])
                 value = evaluate(metric, task, pipeline, Xs[test_rows], ys[test_rows], classes)
             except (ValueError, ArithmeticError, MemoryError) as exc:
                 status, note = "failed", f"{type(exc).__name__}: {exc}"[:300]
@@ -345,7 +354,8 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
         if progress:
             progress(82, f"Fitting {best.label} on the training split")
         estimator = best.build(numeric, categorical, options.n_jobs)
-        estimator.fit(X_train, y_train)
+        with threads_for(len(y_train)):
+            estimator.fit(X_train, y_train)
         name, label, params = best.name, best.label, public_params(estimator)
     check_cancel(cancel)
     model = TrainedModel(

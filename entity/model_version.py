@@ -1,0 +1,121 @@
+"""Model versions: immutable records of trained models, and the production history."""
+
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from entity.records import now
+from exception_layer.errors import Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelVersion:
+    workspace_id: str
+    project_id: str
+    version: int
+    run_id: str | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    task: str | None = None
+    metric: str | None = None
+    metric_value: float | None = None
+    metrics: dict = field(default_factory=dict)
+    estimator: str | None = None
+    estimator_label: str | None = None
+    params: dict = field(default_factory=dict)
+    candidates: list = field(default_factory=list)
+    rows: dict = field(default_factory=dict)
+    lineage: list = field(default_factory=list)
+    feature_columns: list = field(default_factory=list)
+    dropped_columns: dict = field(default_factory=dict)
+    classes: list | None = None
+    libraries: dict = field(default_factory=dict)
+    artifact: dict = field(default_factory=dict)
+    folder: str | None = None
+    signature: str | None = None
+    id: str | None = None
+
+    @classmethod
+    def from_document(cls, doc):
+        known = {f.name for f in fields(cls)}
+        return cls(id=str(doc["_id"]), **{k: v for k, v in doc.items() if k in known})
+
+    def to_dict(self):
+        data = asdict(self)
+        if data["created_at"] is not None:
+            data["created_at"] = data["created_at"].isoformat()
+        data.pop("signature")
+        return data
+
+
+class ModelVersionRepository:
+    def __init__(self, db):
+        self.collection = db["model_versions"]
+        self.counters = db["model_counters"]
+        self.promotions = db["model_promotions"]
+
+    @staticmethod
+    def ensure_indexes(db):
+        db["model_versions"].create_index(
+            [("workspace_id", ASCENDING), ("project_id", ASCENDING), ("version", ASCENDING)],
+            unique=True,
+        )
+        db["model_promotions"].create_index(
+            [("workspace_id", ASCENDING), ("project_id", ASCENDING), ("at", DESCENDING)]
+        )
+
+    def next_version(self, project_id):
+        doc = self.counters.find_one_and_update(
+            {"_id": project_id},
+            {"$inc": {"last": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["last"])
+
+    def create(self, model):
+        model.created_at = model.created_at or now()
+        doc = asdict(model)
+        doc.pop("id")
+        try:
+            model.id = str(self.collection.insert_one(doc).inserted_id)
+        except DuplicateKeyError as exc:
+            raise Conflict(f"Model version {model.version} already exists.") from exc
+        return model
+
+    def list(self, workspace_id, project_id):
+        cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
+        return [ModelVersion.from_document(d) for d in cursor.sort("version", DESCENDING)]
+
+    def get(self, workspace_id, project_id, version):
+        try:
+            number = int(version)
+        except (TypeError, ValueError):
+            raise NotFound("That model version does not exist.") from None
+        doc = self.collection.find_one(
+            {"workspace_id": workspace_id, "project_id": project_id, "version": number}
+        )
+        if not doc:
+            raise NotFound("That model version does not exist.")
+        return ModelVersion.from_document(doc)
+
+    def record_promotion(self, workspace_id, project_id, version, by, reason):
+        self.promotions.insert_one(
+            {
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "version": int(version),
+                "by": by,
+                "reason": reason,
+                "at": now(),
+            }
+        )
+
+    def promotions_for(self, workspace_id, project_id, limit=20):
+        cursor = self.promotions.find({"workspace_id": workspace_id, "project_id": project_id})
+        return list(cursor.sort("at", DESCENDING).limit(limit))

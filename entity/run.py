@@ -1,0 +1,314 @@
+"""Runs: one MongoDB record per train or predict job, the single source of its state.
+
+A run moves queued -> running -> succeeded | failed | cancelled | interrupted. Workers claim
+a queued run atomically (``find_one_and_update``), so a run executes at most once even when
+a message is delivered twice. One training per project at a time is enforced by a lock
+document whose ``_id`` is the project id (a second insert fails on the unique ``_id``).
+"""
+
+import logging
+import os
+import socket
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from entity.records import now, object_id
+from exception_layer.errors import Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("train", "predict")
+ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
+STALE_HEARTBEAT = timedelta(minutes=10)
+
+
+def worker_identity():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_is_gone(worker, heartbeat_at=None):
+    """True when the process that claimed a run no longer exists."""
+    if not worker:
+        return True
+    host, _, pid = worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return heartbeat_at is None or now() - heartbeat_at > STALE_HEARTBEAT
+
+
+@dataclass
+class Run:
+    workspace_id: str
+    project_id: str
+    kind: str
+    status: str = "queued"
+    created_by: str | None = None
+    created_by_email: str | None = None
+    created_by_name: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    step: str = "queued"
+    percent: float = 0.0
+    message: str = "Waiting for a worker."
+    metrics: dict = field(default_factory=dict)
+    metric: str | None = None
+    model_version: int | None = None
+    output_path: str | None = None
+    output_rows: int | None = None
+    validation_id: str | None = None
+    error_traceback: str | None = None
+    cancel_requested: bool = False
+    worker: str | None = None
+    heartbeat_at: datetime | None = None
+    attempts: int = 0
+    id: str | None = None
+
+    @property
+    def active(self):
+        return self.status in ACTIVE
+
+    @property
+    def duration_s(self):
+        if not self.started_at:
+            return None
+        return ((self.finished_at or now()) - self.started_at).total_seconds()
+
+    @classmethod
+    def from_document(cls, doc):
+        known = {f.name for f in fields(cls)}
+        return cls(id=str(doc["_id"]), **{k: v for k, v in doc.items() if k in known})
+
+    def to_dict(self, include_traceback=False):
+        data = asdict(self)
+        if not include_traceback:
+            data.pop("error_traceback")
+        for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        data.pop("worker")
+        data["duration_s"] = None if self.duration_s is None else round(self.duration_s, 3)
+        return data
+
+
+class RunRepository:
+    def __init__(self, db):
+        self.collection = db["runs"]
+        self.locks = db["run_locks"]
+
+    @staticmethod
+    def ensure_indexes(db):
+        runs = db["runs"]
+        runs.create_index([("workspace_id", ASCENDING), ("created_at", DESCENDING)])
+        runs.create_index(
+            [("workspace_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)]
+        )
+        runs.create_index([("status", ASCENDING)])
+
+    def create(self, run):
+        """Insert a queued run; a second active training of the same project is a Conflict."""
+        run.created_at = now()
+        run.status, run.step = "queued", "queued"
+        doc = asdict(run)
+        doc.pop("id")
+        if run.kind == "train":
+            lock_id = f"train:{run.project_id}"
+            try:
+                self.locks.insert_one({"_id": lock_id, "created_at": run.created_at})
+            except DuplicateKeyError:
+                if not self._release_if_stale(lock_id):
+                    raise Conflict(
+                        "A training of this project is already queued or running; "
+                        "wait for it to finish or cancel it."
+                    ) from None
+                self.locks.insert_one({"_id": lock_id, "created_at": run.created_at})
+            try:
+                run.id = str(self.collection.insert_one(doc).inserted_id)
+            except Exception:
+                self.locks.delete_one({"_id": lock_id})
+                raise
+            self.locks.update_one({"_id": lock_id}, {"$set": {"run_id": run.id}})
+        else:
+            run.id = str(self.collection.insert_one(doc).inserted_id)
+        logger.info("run_created run=%s project=%s kind=%s", run.id, run.project_id, run.kind)
+        return run
+
+    def _release_if_stale(self, lock_id):
+        """A lock whose run is no longer active (or never got recorded) is released."""
+        lock = self.locks.find_one({"_id": lock_id})
+        if not lock:
+            return True
+        run_id = lock.get("run_id")
+        if run_id is None:
+            if now() - lock["created_at"] < timedelta(minutes=1):
+                return False
+        else:
+            doc = self.collection.find_one({"_id": object_id(run_id)}, {"status": 1})
+            if doc and doc["status"] in ACTIVE:
+                return False
+        self.locks.delete_one({"_id": lock_id, "run_id": run_id})
+        return True
+
+    def get(self, workspace_id, run_id):
+        doc = self.collection.find_one(
+            {"_id": object_id(run_id, "run"), "workspace_id": workspace_id}
+        )
+        if not doc:
+            raise NotFound("That run does not exist.")
+        return Run.from_document(doc)
+
+    def get_by_id(self, run_id):
+        """For workers only: a job carries nothing but the run id."""
+        doc = self.collection.find_one({"_id": object_id(run_id, "run")})
+        if not doc:
+            raise NotFound("That run does not exist.")
+        return Run.from_document(doc)
+
+    def list(self, workspace_id, project_id=None, limit=100):
+        query = {"workspace_id": workspace_id}
+        if project_id:
+            query["project_id"] = project_id
+        cursor = self.collection.find(query, {"error_traceback": 0})
+        return [Run.from_document(d) for d in cursor.sort("created_at", DESCENDING).limit(limit)]
+
+    def latest(self, workspace_id, project_id):
+        runs = self.list(workspace_id, project_id, limit=1)
+        return runs[0] if runs else None
+
+    def claim(self, run_id, worker=None):
+        """Atomically take a queued run (or one whose worker died); None when not ours to run."""
+        worker = worker or worker_identity()
+        stamp = now()
+        update = {
+            "$set": {
+                "status": "running",
+                "worker": worker,
+                "started_at": stamp,
+                "heartbeat_at": stamp,
+                "step": "starting",
+                "message": "Starting.",
+            },
+            "$inc": {"attempts": 1},
+        }
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run_id, "run"), "status": "queued"},
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc:
+            return Run.from_document(doc)
+        current = self.collection.find_one({"_id": object_id(run_id, "run")})
+        if (
+            current
+            and current["status"] == "running"
+            and worker_is_gone(current.get("worker"), current.get("heartbeat_at"))
+        ):
+            update["$set"].pop("started_at")
+            update["$set"]["message"] = "Resumed by another worker after the first one stopped."
+            doc = self.collection.find_one_and_update(
+                {"_id": current["_id"], "status": "running", "worker": current.get("worker")},
+                update,
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc:
+                logger.warning("run_taken_over run=%s from=%s", run_id, current.get("worker"))
+                return Run.from_document(doc)
+        return None
+
+    def progress(self, run_id, *, step=None, percent=None, message=None, **extra):
+        values = {"heartbeat_at": now(), **extra}
+        if step is not None:
+            values["step"] = step
+        if percent is not None:
+            values["percent"] = round(float(percent), 1)
+        if message is not None:
+            values["message"] = message
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run_id, "run")},
+            {"$set": values},
+            projection={"cancel_requested": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return bool(doc and doc.get("cancel_requested"))
+
+    def cancel_requested(self, run_id):
+        doc = self.collection.find_one({"_id": object_id(run_id, "run")}, {"cancel_requested": 1})
+        return bool(doc and doc.get("cancel_requested"))
+
+    def request_cancel(self, workspace_id, run_id):
+        run = self.get(workspace_id, run_id)
+        if not run.active:
+            raise Conflict(f"The run has already finished ({run.status}).")
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run_id), "workspace_id": workspace_id, "status": "queued"},
+            {
+                "$set": {
+                    "status": "cancelled",
+                    "finished_at": now(),
+                    "step": "cancelled",
+                    "message": "Cancelled before it started.",
+                    "cancel_requested": True,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc:
+            self.release_lock(Run.from_document(doc))
+            return Run.from_document(doc)
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run_id), "workspace_id": workspace_id, "status": "running"},
+            {"$set": {"cancel_requested": True, "message": "Cancelling at the next step."}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Run.from_document(doc) if doc else self.get(workspace_id, run_id)
+
+    def finish(self, run, status, message, **values):
+        values.update(status=status, message=message, finished_at=now(), heartbeat_at=now())
+        if status == "succeeded":
+            values["percent"] = 100.0
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run.id)}, {"$set": values}, return_document=ReturnDocument.AFTER
+        )
+        self.release_lock(run)
+        logger.info("run_finished run=%s status=%s", run.id, status)
+        return Run.from_document(doc)
+
+    def release_lock(self, run):
+        if run.kind == "train":
+            self.locks.delete_one({"_id": f"train:{run.project_id}", "run_id": run.id})
+
+    def recover(self):
+        """At start-up: runs whose worker is gone become interrupted; return the queued ids."""
+        interrupted = 0
+        for doc in self.collection.find({"status": "running"}):
+            if worker_is_gone(doc.get("worker"), doc.get("heartbeat_at")):
+                run = Run.from_document(doc)
+                self.finish(
+                    run,
+                    "interrupted",
+                    "Interrupted: the process running it stopped (restart or crash). "
+                    "Start it again.",
+                    step="interrupted",
+                )
+                interrupted += 1
+        queued = [
+            str(d["_id"])
+            for d in self.collection.find({"status": "queued"}, {"_id": 1}).sort(
+                "created_at", ASCENDING
+            )
+        ]
+        if interrupted or queued:
+            logger.info("runs_recovered interrupted=%d requeued=%d", interrupted, len(queued))
+        return queued

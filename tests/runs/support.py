@@ -1,0 +1,98 @@
+"""Helpers for run tests: a classic-format project with generated batch files, and waiting."""
+
+import time
+
+from controllers.projects_service import storage_of
+from entity.db import get_db
+from entity.project import ProjectRepository
+from integration.layout import project_path
+from tests.runs.data import table
+
+TYPES = {"float64": "float", "int64": "Integer", "str": "varchar", "object": "varchar"}
+TARGET = "label"
+
+
+def classic_schema(frame, prefix, with_target=True):
+    columns = {}
+    for name in frame.columns:
+        if name.startswith("_") or (name == TARGET and not with_target):
+            continue
+        columns[name] = TYPES.get(str(frame[name].dtype), "varchar")
+    return {
+        "SampleFileName": f"{prefix}_08012020_120000.csv",
+        "LengthOfDateStampInFile": 8,
+        "LengthOfTimeStampInFile": 6,
+        "NumberofColumns": len(columns),
+        "ColName": columns,
+    }
+
+
+def batch_name(prefix, index):
+    return f"{prefix}_0{index + 1}012020_1200{index:02d}.csv"
+
+
+def create_project(client, headers, task, *, name=None, budget=5, **extra):
+    frame = table(task)
+    prefix = {"binary": "cancer", "multiclass": "wine", "regression": "diabetes"}[task]
+    body = {
+        "name": name or f"{prefix} project",
+        "task": task,
+        "target": TARGET,
+        "id_columns": ["sample_id"],
+        "training_schema": classic_schema(frame, prefix),
+        "prediction_schema": classic_schema(frame, prefix, with_target=False),
+        "time_budget_s": budget,
+        **extra,
+    }
+    response = client.post("/api/v1/projects", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json(), frame, prefix
+
+
+def project_storage(app, workspace_id, project_id):
+    with app.app_context():
+        db = get_db()
+        project = ProjectRepository(db).get(workspace_id, project_id)
+        return storage_of(db, project), project
+
+
+def write_batches(app, workspace_id, project_id, frame, prefix, kind, files=2, rows=None):
+    """Split ``frame`` into ``files`` CSV batch files in the project's batch folder."""
+    storage, project = project_storage(app, workspace_id, project_id)
+    folder = "training_batches" if kind == "training" else "prediction_batches"
+    data = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+    if kind == "prediction":
+        data = data.drop(columns=[TARGET])
+    if rows:
+        data = data.iloc[:rows]
+    written = []
+    for index in range(files):
+        part = data.iloc[index::files]
+        path = project_path(project.root, folder, batch_name(prefix, index))
+        storage.write_bytes(path, part.to_csv(index=False).encode())
+        written.append((path, len(part)))
+    return written
+
+
+def wait_for(
+    client,
+    headers,
+    run_id,
+    statuses=("succeeded", "failed", "cancelled", "interrupted"),
+    timeout=180,
+):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/runs/{run_id}", headers=headers).get_json()
+        if body["status"] in statuses:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {body['status']} after {timeout}s: {body}")
+
+
+def start(client, headers, project_id, kind):
+    response = client.post(
+        f"/api/v1/projects/{project_id}/runs", json={"kind": kind}, headers=headers
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()
