@@ -1,0 +1,86 @@
+"""Path safety for every storage path the platform handles, in one place.
+
+Storage paths are relative posix strings ('' is the root of a connection). Anything that
+could name a place outside the folder asked for is refused with a ValidationError whose
+message says what is wrong, never echoing more than the offending name.
+"""
+
+import re
+import unicodedata
+
+from exception_layer.errors import ValidationError
+
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def clean_name(name):
+    """Check one file or folder name (no slashes) and return it NFC-normalised."""
+    if not isinstance(name, str):
+        raise ValidationError("A name must be text.")
+    name = unicodedata.normalize("NFC", name)
+    if not name.strip():
+        raise ValidationError("A name cannot be empty.")
+    if _CONTROL.search(name):
+        raise ValidationError("Names cannot contain control characters.")
+    if "\\" in name:
+        raise ValidationError("Names cannot contain a backslash.")
+    if "/" in name:
+        raise ValidationError("A name cannot contain '/'.")
+    if name in (".", ".."):
+        raise ValidationError("'.' and '..' are not allowed as names.")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ValidationError(f"A name can be at most {MAX_NAME_BYTES} bytes long.")
+    return name
+
+
+def clean_path(path):
+    """Return the normalised relative path, or raise ValidationError.
+
+    '' (or None) is the root. A trailing '/' is dropped. Absolute paths, '..' and '.',
+    empty segments, backslashes, NUL/control characters, drive letters and over-long
+    names are refused.
+    """
+    if path is None:
+        return ""
+    if not isinstance(path, str):
+        raise ValidationError("A path must be text.")
+    if _CONTROL.search(path):
+        raise ValidationError("Paths cannot contain control characters.")
+    if "\\" in path:
+        raise ValidationError("Paths cannot contain a backslash; use '/' between folders.")
+    if path.startswith("/") or _DRIVE.match(path):
+        raise ValidationError("Paths must be relative to the connection's root.")
+    path = path.rstrip("/") if path.endswith("/") and path.strip("/") else path
+    if path == "":
+        return ""
+    parts = path.split("/")
+    if any(part == "" for part in parts):
+        raise ValidationError("Paths cannot contain empty folder names ('//').")
+    cleaned = "/".join(clean_name(part) for part in parts)
+    if len(cleaned.encode("utf-8")) > MAX_PATH_BYTES:
+        raise ValidationError(f"A path can be at most {MAX_PATH_BYTES} bytes long.")
+    return cleaned
+
+
+def join_path(folder, name):
+    """Join a clean folder path and one name; both are checked."""
+    folder = clean_path(folder)
+    name = clean_name(name)
+    return f"{folder}/{name}" if folder else name
+
+
+def parent_of(path):
+    path = clean_path(path)
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def name_of(path):
+    return clean_path(path).rsplit("/", 1)[-1]
+
+
+def is_within(path, folder):
+    """True when clean ``path`` is ``folder`` itself or lies below it."""
+    return folder == "" or path == folder or path.startswith(folder + "/")

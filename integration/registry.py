@@ -1,0 +1,46 @@
+"""The storage provider registry: provider name -> adapter class, and get_storage()."""
+
+from cloud_storage.azure import AzureBlobStorage
+from cloud_storage.gcs import GCSStorage
+from cloud_storage.local import LocalStorage
+from cloud_storage.s3 import S3Storage
+from exception_layer.errors import ValidationError
+
+PROVIDERS = {
+    "local": LocalStorage,
+    "s3": S3Storage,
+    "azure": AzureBlobStorage,
+    "gcs": GCSStorage,
+}
+
+# Options that apply to every adapter built from a saved connection (tests may override).
+ADAPTER_OPTIONS = {}
+
+
+def provider_class(provider):
+    try:
+        return PROVIDERS[provider]
+    except KeyError:
+        raise ValidationError(
+            f"Unknown storage provider '{provider}'. Choose one of: {', '.join(PROVIDERS)}."
+        ) from None
+
+
+def build_storage(provider, settings, **options):
+    """An adapter for ``provider`` from plain (decrypted) settings; no network call."""
+    cls = provider_class(provider)
+    if cls is LocalStorage:
+        return cls.from_settings(settings)
+    return cls.from_settings(settings, **{**ADAPTER_OPTIONS.get(provider, {}), **options})
+
+
+def get_storage(connection):
+    """An adapter for a connection entity (``provider`` and decrypted ``settings``)."""
+    return build_storage(connection.provider, connection.settings)
+
+
+def storage_for(db, workspace_id, connection_id):
+    """The adapter for a workspace's connection; NotFound for another workspace's id."""
+    from entity.connection import ConnectionRepository
+
+    return get_storage(ConnectionRepository(db).get(workspace_id, connection_id))
