@@ -1,5 +1,6 @@
 """Every repository's indexes, created idempotently when the app starts."""
 
+from entity.connection import ConnectionRepository
 from entity.model_version import ModelVersionRepository
 from entity.project import ProjectRepository
 from entity.run import RunRepository
@@ -18,6 +19,7 @@ INDEX_CREATORS = [
     RunRepository.ensure_indexes,
     ModelVersionRepository.ensure_indexes,
     RunLog.ensure_indexes,
+    ConnectionRepository.ensure_indexes,
 ]
 
 
