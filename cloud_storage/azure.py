@@ -9,6 +9,7 @@ from cloud_storage.base import (
     GuardedReader,
     Listing,
     SettingField,
+    read_full,
 )
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
 from integration.paths import clean_path
@@ -259,7 +260,7 @@ class AzureBlobStorage(CloudStorage):
         if path == "":
             raise ValidationError("A file needs a name.")
         blob = self.container_client.get_blob_client(path)
-        head = _read_full(stream, self.block_size)
+        head = read_full(stream, self.block_size)
         if len(head) < self.block_size:
             # Small (or empty) files go in one request; the SDK's parallel path spins
             # forever on an empty stream of unknown length.
@@ -319,19 +320,6 @@ class AzureBlobStorage(CloudStorage):
     def test_connection(self):
         self._run(self.container_client.get_container_properties)
         self._run(lambda: next(iter(self.container_client.list_blobs(results_per_page=1)), None))
-
-
-def _read_full(stream, size):
-    """Read up to ``size`` bytes, looping over short reads."""
-    parts = []
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(remaining)
-        if not chunk:
-            break
-        parts.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(parts)
 
 
 class _Prepend:

@@ -192,8 +192,21 @@ class CloudStorage(abc.ABC):
         return digest.hexdigest()
 
 
+def read_full(stream, size):
+    """Read up to ``size`` bytes, looping over short reads (sockets return less)."""
+    parts = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
+
+
 class CountingReader(io.RawIOBase):
-    """Wrap a source stream, counting bytes and offering ``tell`` to SDKs that ask for it."""
+    """Wrap a source stream: full reads, a byte count, and ``tell`` for SDKs that ask."""
 
     def __init__(self, stream, limit=None):
         self._stream = stream
@@ -207,7 +220,11 @@ class CountingReader(io.RawIOBase):
         return self.count
 
     def read(self, size=-1):
-        data = self._stream.read(size if size is not None else -1)
+        # SDKs take a short read for the end of the stream; sockets return short reads.
+        if size is None or size < 0:
+            data = self._stream.read()
+        else:
+            data = read_full(self._stream, size)
         self.count += len(data)
         return data
 

@@ -199,18 +199,26 @@ class LocalStorage(CloudStorage):
         created = []
         temp_name = None
         try:
-            created = self._make_parents(full.parent)
-            handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=full.parent)
+            try:
+                created = self._make_parents(full.parent)
+                handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=full.parent)
+            except OSError as error:
+                raise _os_error(error, "save that file") from error
             written = 0
             with os.fdopen(handle, "wb") as out:
+                # the source's own errors (a client going away) pass through unchanged
                 for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-                    out.write(chunk)
+                    try:
+                        out.write(chunk)
+                    except OSError as error:
+                        raise _os_error(error, "save that file") from error
                     written += len(chunk)
-            os.replace(temp_name, full)
+            try:
+                os.replace(temp_name, full)
+            except OSError as error:
+                raise _os_error(error, "save that file") from error
             temp_name = None
             return written
-        except OSError as error:
-            raise _os_error(error, "save that file") from error
         finally:
             if temp_name is not None:
                 try:

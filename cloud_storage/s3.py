@@ -1,14 +1,16 @@
 """Amazon S3 and S3-compatible stores (MinIO, moto, ...) through boto3."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from cloud_storage.base import (
     CloudStorage,
-    CountingReader,
     Entry,
     GuardedReader,
     Listing,
     SettingField,
+    read_full,
 )
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
 from integration.paths import clean_path
@@ -244,29 +246,67 @@ class S3Storage(CloudStorage):
 
     # -- writing ----------------------------------------------------------------------
     def write(self, path, stream, length=None):
-        from boto3.s3.transfer import TransferConfig
-
         path = clean_path(path)
         if path == "":
             raise ValidationError("A file needs a name.")
-        counter = CountingReader(stream)
-        config = TransferConfig(
-            multipart_threshold=self.part_size,
-            multipart_chunksize=self.part_size,
-            max_concurrency=self.concurrency,
-            max_io_queue=4,
-        )
-        # bounds memory for streams of unknown length: a few parts read ahead, not the file
-        config.max_in_memory_upload_chunks = self.concurrency
-        from boto3.exceptions import S3UploadFailedError
-
+        head = read_full(stream, self.part_size)
+        if len(head) < self.part_size:
+            self._call("put_object", path, Key=path, Body=head)
+            return len(head)
+        upload_id = self._call("create_multipart_upload", path, Key=path)["UploadId"]
         try:
-            self.client.upload_fileobj(counter, self.bucket, path, Config=config)
-        except S3UploadFailedError as error:
-            raise translate(error.__cause__ or error, path) from error
-        except _errors() as error:
-            raise translate(error, path) from error
-        return counter.count
+            parts, total = self._upload_parts(path, upload_id, head, stream)
+            self._call(
+                "complete_multipart_upload",
+                path,
+                Key=path,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            # an incomplete multipart upload is invisible; abort it so it holds no space
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=path, UploadId=upload_id)
+            except _errors():
+                logger.warning(
+                    "s3 abort of a failed upload failed; the bucket's lifecycle rule cleans it"
+                )
+            raise
+        return total
+
+    def _upload_parts(self, path, upload_id, head, stream):
+        """Send parts on a few threads; at most ``concurrency`` parts are held in memory."""
+        slots = threading.BoundedSemaphore(self.concurrency)
+        futures = []
+        total = 0
+
+        def send(number, data):
+            try:
+                response = self._call(
+                    "upload_part", path, Key=path, UploadId=upload_id, PartNumber=number, Body=data
+                )
+                return {"PartNumber": number, "ETag": response["ETag"]}
+            finally:
+                slots.release()
+
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            try:
+                chunk, number = head, 1
+                while chunk:
+                    slots.acquire()
+                    failed = [f for f in futures if f.done() and f.exception()]
+                    if failed:
+                        slots.release()
+                        raise failed[0].exception()
+                    futures.append(pool.submit(send, number, chunk))
+                    total += len(chunk)
+                    chunk, number = read_full(stream, self.part_size), number + 1
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            parts = [future.result() for future in futures]
+        return parts, total
 
     def delete_file(self, path):
         path = clean_path(path)
