@@ -80,7 +80,7 @@ def promote(workspace_id, project_id, version, user, reason="promoted by an admi
     project = ProjectRepository(db).get(workspace_id, project_id)
     models = ModelVersionRepository(db)
     record = models.get(workspace_id, project.id, version)
-    model_store.read_manifest(
+    model_store.verify_model(
         storage_of(db, project),
         models_folder(project),
         record.version,

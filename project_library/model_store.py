@@ -142,22 +142,39 @@ def read_manifest(storage, models_folder, version, secret, expected=None):
     return verify_manifest(manifest, secret, version, expected)
 
 
+def _copy_verified(storage, models_folder, version, manifest, spool):
+    """Stream the artifact into ``spool``; refuse it unless its digest is the signed one."""
+    artifact = manifest.get("artifact") or {}
+    path = project_path(version_folder(models_folder, version), ARTIFACT)
+    digest = hashlib.sha256()
+    try:
+        with storage.open_read(path) as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                spool.write(chunk)
+    except NotFound:
+        raise _refuse(version, "its model file is missing") from None
+    if not hmac.compare_digest(digest.hexdigest(), str(artifact.get("sha256", ""))):
+        raise _refuse(version, "its model file does not match the signed manifest")
+
+
+class _Discard:
+    def write(self, data):
+        return len(data)
+
+
+def verify_model(storage, models_folder, version, secret, expected=None):
+    """Check manifest signature and artifact digest without unpickling; return the manifest."""
+    manifest = read_manifest(storage, models_folder, version, secret, expected)
+    _copy_verified(storage, models_folder, version, manifest, _Discard())
+    return manifest
+
+
 def load_model(storage, models_folder, version, secret, expected=None):
     """Verify the manifest and the artifact digest, then unpickle; return (model, manifest)."""
     manifest = read_manifest(storage, models_folder, version, secret, expected)
-    artifact = manifest.get("artifact") or {}
-    path = project_path(version_folder(models_folder, version), ARTIFACT)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        digest = hashlib.sha256()
-        try:
-            with storage.open_read(path) as source:
-                while chunk := source.read(CHUNK):
-                    digest.update(chunk)
-                    spool.write(chunk)
-        except NotFound:
-            raise _refuse(version, "its model file is missing") from None
-        if not hmac.compare_digest(digest.hexdigest(), str(artifact.get("sha256", ""))):
-            raise _refuse(version, "its model file does not match the signed manifest")
+        _copy_verified(storage, models_folder, version, manifest, spool)
         spool.seek(0)
         model = pickle.load(spool)  # noqa: S301 - digest verified against the signed manifest
     current = library_versions()

@@ -1,5 +1,6 @@
 """Helpers for run tests: a classic-format project with generated batch files, and waiting."""
 
+import json
 import time
 
 from controllers.projects_service import storage_of
@@ -44,7 +45,10 @@ def create_project(client, headers, task, *, name=None, budget=5, **extra):
         "time_budget_s": budget,
         **extra,
     }
-    response = client.post("/api/v1/projects", json=body, headers=headers)
+    # Raw JSON: the Flask test client's json= sorts keys, and ColName order is positional.
+    response = client.post(
+        "/api/v1/projects", data=json.dumps(body), headers=headers, content_type="application/json"
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json(), frame, prefix
 
@@ -96,3 +100,14 @@ def start(client, headers, project_id, kind):
     )
     assert response.status_code == 202, response.get_json()
     return response.get_json()
+
+
+def wait_step(client, headers, run_id, step, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/runs/{run_id}", headers=headers).get_json()
+        if body["step"] == step:
+            return body
+        assert body["status"] in ("queued", "running"), body
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} never reached step {step}")
