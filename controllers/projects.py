@@ -81,7 +81,8 @@ def _form_values(form):
         if not budget.isdigit():
             raise ValidationError("The time budget is a whole number of seconds.")
         values["time_budget_s"] = int(budget)
-    if values["metric"] and values["task"] and values["metric"] not in METRICS[values["task"]]:
+    task_metrics = METRICS.get(values["task"] or "", ())
+    if values["metric"] and task_metrics and values["metric"] not in task_metrics:
         values["metric"] = DEFAULT_METRIC[values["task"]]
     return values
 

@@ -1,5 +1,7 @@
 """JSON API for projects, their schemas and their validations (documented in docs/api.md)."""
 
+import json
+
 from flask import Response, g, request
 from flask_login import current_user
 
@@ -34,6 +36,16 @@ _TYPES = {
 _READ_ONLY_VIA_API = {"schema_texts", "production_version"}
 
 
+def _json(data, status=200):
+    """JSON in the order given: Flask's provider sorts keys, and a schema's ColName order is
+    its column positions."""
+    return Response(
+        json.dumps(data, ensure_ascii=False, default=str),
+        status=status,
+        mimetype="application/json",
+    )
+
+
 def _project_values(body, creating):
     unknown = (
         set(body)
@@ -61,7 +73,7 @@ def _kind(kind):
 @require_role("viewer")
 def list_projects():
     projects = ProjectRepository(get_db()).list(g.workspace.id)
-    return {"projects": [p.to_dict() for p in projects]}
+    return _json({"projects": [p.to_dict() for p in projects]})
 
 
 @bp.post("/projects")
@@ -69,13 +81,13 @@ def list_projects():
 def create_project():
     values = _project_values(json_body(), creating=True)
     project = service.create_project(get_db(), g.workspace.id, values, current_user.id)
-    return project.to_dict(), 201
+    return _json(project.to_dict(), 201)
 
 
 @bp.get("/projects/<project_id>")
 @require_role("viewer")
 def get_project(project_id):
-    return ProjectRepository(get_db()).get(g.workspace.id, project_id).to_dict()
+    return _json(ProjectRepository(get_db()).get(g.workspace.id, project_id).to_dict())
 
 
 @bp.patch("/projects/<project_id>")
@@ -83,7 +95,7 @@ def get_project(project_id):
 def patch_project(project_id):
     values = _project_values(json_body(), creating=False)
     project = service.update_project(get_db(), g.workspace.id, project_id, values)
-    return project.to_dict()
+    return _json(project.to_dict())
 
 
 @bp.delete("/projects/<project_id>")
@@ -127,7 +139,7 @@ def start_validation(project_id):
     if kind not in service.KINDS:
         raise ValidationError("'kind' is 'training' or 'prediction'.", details={"field": "kind"})
     report = service.validate(get_db(), project, kind, current_user.id)
-    return _report_json(report), 201
+    return _json(_report_json(report), 201)
 
 
 @bp.get("/projects/<project_id>/validations")
@@ -141,7 +153,7 @@ def list_validations(project_id):
 @bp.get("/validations/<validation_id>")
 @require_role("viewer")
 def get_validation(validation_id):
-    return _report_json(ValidationRepository(get_db()).get(g.workspace.id, validation_id))
+    return _json(_report_json(ValidationRepository(get_db()).get(g.workspace.id, validation_id)))
 
 
 @bp.post("/validations/<validation_id>/restore")

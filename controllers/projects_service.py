@@ -104,7 +104,7 @@ def create_project(db, workspace_id, values, created_by=None):
             values[key] = schema.to_classic()
     apply_schema_inference(Project(workspace_id=workspace_id, name=""), values)
     if values.get("task") and not values.get("metric"):
-        values["metric"] = DEFAULT_METRIC[values["task"]]
+        values["metric"] = DEFAULT_METRIC.get(values["task"])
     check_fields(values)
     _check_columns(values, values.get("training_schema"))
     values["connection_id"] = _check_connection(db, workspace_id, values.get("connection_id"))
@@ -130,7 +130,7 @@ def update_project(db, workspace_id, project_id, values):
         root = values.get("root", project.root)
         _check_root(db, workspace_id, connection_id, root, project.id)
     if values.get("task") and values.get("task") != project.task and "metric" not in values:
-        values["metric"] = DEFAULT_METRIC[values["task"]]
+        values["metric"] = DEFAULT_METRIC.get(values["task"])
     merged = {**_as_values(project), **values}
     check_fields(merged)
     _check_columns(merged, merged.get("training_schema"))
@@ -167,7 +167,7 @@ def save_schema(db, workspace_id, project_id, kind, source):
     values = {f"{kind}_schema": schema.to_classic(), "schema_texts": texts}
     hints = apply_schema_inference(project, values)
     if values.get("task") and not project.metric:
-        values["metric"] = DEFAULT_METRIC[values["task"]]
+        values["metric"] = DEFAULT_METRIC.get(values["task"])
     updated = repo.update(workspace_id, project_id, **values)
     return updated, hints
 
@@ -201,10 +201,32 @@ def validate(db, project, kind, created_by=None):
         reports.fail(project.workspace_id, validation_id, error.message)
         raise
     result.status = "done"
+    if kind == "training":
+        _infer_task_from_values(db, project, storage, result)
     data = result.to_dict()
     data["created_by"] = created_by
     reports.save(project.workspace_id, data)
     return reports.get(project.workspace_id, validation_id)
+
+
+def _infer_task_from_values(db, project, storage, result):
+    """When the task is still open, read the target's values in the first accepted file."""
+    if project.task or not project.target or not result.accepted:
+        return
+    column = parse_schema(project.training_schema).column(project.target)
+    if column is None:
+        return
+    path = result.accepted[0]
+    values = project_setup.target_values(lambda: storage.open_read(path), column.position - 1)
+    task, reason = infer_task(column.type, values or None)
+    if task:
+        ProjectRepository(db).update(
+            project.workspace_id,
+            project.id,
+            task=task,
+            metric=project.metric or DEFAULT_METRIC[task],
+        )
+        result.notes.append(f"The task was set to {task}: {reason} (change it in Settings).")
 
 
 def restore(db, workspace_id, validation_id, file_name):

@@ -37,6 +37,27 @@ def _now():
     return datetime.now(UTC)
 
 
+SCHEMA_FIELDS = ("training_schema", "prediction_schema")
+
+
+def encode_schema(classic):
+    """ColName as a list of [name, type] pairs: column order is the contract, and a database
+    need not keep the key order of a sub-document (nor accept dots in key names)."""
+    if not isinstance(classic, dict) or not isinstance(classic.get("ColName"), dict):
+        return classic
+    return {**classic, "ColName": [[name, kind] for name, kind in classic["ColName"].items()]}
+
+
+def decode_schema(stored):
+    if not isinstance(stored, dict) or not isinstance(stored.get("ColName"), list):
+        return stored
+    return {**stored, "ColName": {name: kind for name, kind in stored["ColName"]}}
+
+
+def encode_schemas(values):
+    return {k: encode_schema(v) if k in SCHEMA_FIELDS else v for k, v in values.items()}
+
+
 @dataclass
 class Project:
     workspace_id: str
@@ -71,12 +92,14 @@ class Project:
     def to_document(self):
         doc = asdict(self)
         doc.pop("id")
-        return doc
+        return encode_schemas(doc)
 
     @classmethod
     def from_document(cls, doc):
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in doc.items() if k in known}
+        for key in SCHEMA_FIELDS:
+            values[key] = decode_schema(values.get(key))
         return cls(id=str(doc["_id"]), **values)
 
     def to_dict(self):
@@ -187,7 +210,7 @@ class ProjectRepository:
         try:
             doc = self.collection.find_one_and_update(
                 {"_id": ObjectId(current.id), "workspace_id": workspace_id},
-                {"$set": values},
+                {"$set": encode_schemas(values)},
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError as exc:

@@ -126,8 +126,9 @@ def _read_schema(item):
     return parse_schema(text).to_classic(), text
 
 
-def _target_values(item, position, limit=5000):
-    with item.open() as stream:
+def target_values(open_stream, position, limit=5000):
+    """Up to ``limit`` non-missing values of the column at ``position`` (0-based)."""
+    with open_stream() as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
         reader = csv.reader(text)
         next(reader, None)
@@ -176,7 +177,7 @@ def import_project(
         column = training_schema.column(target)
         values = []
         if batches["training"]:
-            values = _target_values(batches["training"][0], column.position - 1)
+            values = target_values(batches["training"][0].open, column.position - 1)
         task, inferred = infer_task(column.type, values or None)
     project = (project_factory or Project)(
         workspace_id=workspace_id,
