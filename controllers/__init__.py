@@ -17,6 +17,9 @@ BLUEPRINT_MODULES = [
     "controllers.runs_api",
     "controllers.models",
     "controllers.outbox",
+    "controllers.files",
+    "controllers.connections",
+    "controllers.storage_api",
 ]
 
 
@@ -28,6 +31,7 @@ COMMAND_MODULES = [
     "controllers.cli",
     # Areas add their modules below.
     "controllers.projects_cli",
+    "controllers.storage_cli",
 ]
 
 

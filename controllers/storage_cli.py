@@ -1,0 +1,58 @@
+"""`flask keys rotate`: re-encrypt every stored secret under a new encryption key."""
+
+import os
+from pathlib import Path
+
+import click
+from cryptography.fernet import Fernet
+from flask import current_app
+from flask.cli import AppGroup
+
+from entity.connection import ConnectionRepository
+from entity.db import get_db
+from entity.encryption import Encryptor
+from exception_layer.errors import AppError
+
+keys = AppGroup("keys", help="The encryption key that protects stored credentials.")
+
+
+def _valid_key(value):
+    try:
+        Fernet(value.encode())
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter("not a Fernet key (32 url-safe base64-encoded bytes)") from exc
+    return value
+
+
+@keys.command("rotate")
+@click.option("--new-key", help="The new Fernet key (default: generate one).")
+@click.option(
+    "--old-key",
+    "old_keys",
+    multiple=True,
+    help="Extra old keys that may still decrypt some secrets (after an interrupted rotation).",
+)
+def rotate(new_key, old_keys):
+    """Re-encrypt every stored secret under a new key, then switch the app to it."""
+    new_key = _valid_key(new_key) if new_key else Fernet.generate_key().decode()
+    current_key = current_app.config["ENCRYPTION_KEY"]
+    for key in old_keys:
+        _valid_key(key)
+    rotating = Encryptor(new_key, current_key, *old_keys)
+    try:
+        count = ConnectionRepository(get_db(), encryptor=rotating).rotate_secrets(rotating)
+    except AppError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Re-encrypted the secrets of {count} storage connection(s).")
+    key_file = Path(current_app.config["DATA_DIR"]) / "encryption_key.txt"
+    from_file = not os.environ.get("MLP_ENCRYPTION_KEY") and key_file.exists()
+    if from_file and key_file.read_text().strip() == current_key:
+        key_file.write_text(new_key)
+        key_file.chmod(0o600)
+        click.echo("The new key is saved in the data folder; restart the app to use it.")
+    else:
+        click.echo("Set the new key and restart the app (keep the old one until it runs):")
+        click.echo(f"MLP_ENCRYPTION_KEY={new_key}")
+
+
+commands = [keys]
