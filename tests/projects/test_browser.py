@@ -72,3 +72,8 @@ def test_configure_validate_and_read_evidence(app, live_server, team, page, tmp_
     ok_row = page.locator('.file-row[data-file="cancer_01012024_120000.csv"]')
     ok_row.locator("summary").click()
     assert ok_row.locator(".file-detail").is_visible()
+
+    page.get_by_role("link", name="Projects", exact=True).first.click()
+    page.locator(".project-card").first.wait_for()
+    assert "2 ok · 2 rejected" in page.locator(".project-card").first.inner_text()
+    screenshot(page, "projects-list")
