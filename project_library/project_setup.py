@@ -143,6 +143,12 @@ def target_values(open_stream, position, limit=5000):
         return values
 
 
+def _header_width(item):
+    with item.open() as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+        return len(next(csv.reader(text), []))
+
+
 def import_project(
     projects,
     storage,
@@ -176,8 +182,10 @@ def import_project(
     if task is None and target and training_schema:
         column = training_schema.column(target)
         values = []
-        if batches["training"]:
-            values = target_values(batches["training"][0].open, column.position - 1)
+        for item in sorted(batches["training"], key=lambda i: i.path):
+            if _header_width(item) == len(training_schema.columns):
+                values = target_values(item.open, column.position - 1)
+                break
         task, inferred = infer_task(column.type, values or None)
     project = (project_factory or Project)(
         workspace_id=workspace_id,

@@ -105,3 +105,43 @@ def test_accepted_split_matches_the_files(tmp_path, project_name, kind):
     unique = {f.sha256: f for f in result.files if f.accepted}
     assert len(table) == sum(f.rows for f in unique.values())
     assert list(table.columns[: len(classic["ColName"])]) == list(classic["ColName"])
+
+
+@pytest.mark.parametrize("project_name", ["wafer", "mushroom", "forest_cover", "cement"])
+def test_import_real_folder_infers_target_and_task(tmp_path, project_name):
+    from project_library.project_setup import folder_source, import_project
+    from tests.projects.test_setup import InMemoryProjects
+
+    source = DATASETS / project_name
+    classic = json.loads((source / "schema_training.json").read_text())
+    has_prediction = (source / "schema_prediction.json").exists()
+    storage = LocalStorage(str(tmp_path))
+    target = None if has_prediction else TARGETS[project_name]
+    project, summary = import_project(
+        InMemoryProjects(),
+        storage,
+        folder_source(source),
+        workspace_id="w",
+        name=project_name,
+        target=target,
+    )
+    assert project.target == TARGETS[project_name]
+    assert summary["training_files"] == len(list((source / "training_batch").iterdir()))
+    # The task, from the target's values in the first training file as read here.
+    position = list(classic["ColName"]).index(project.target)
+    for path in sorted((source / "training_batch").iterdir()):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        if len(rows[0]) == len(classic["ColName"]):
+            rows = rows[1:]
+            break
+    values = {row[position].strip().strip("'") for row in rows if len(row) > position}
+    values -= set(DEFAULT_MISSING_MARKERS)
+    expected = (
+        "binary"
+        if len(values) == 2
+        else (
+            "multiclass" if "char" in classic["ColName"][project.target].lower() else "regression"
+        )
+    )
+    assert project.task == expected
