@@ -48,7 +48,13 @@
   function showResults(run) {
     var box = document.getElementById("metrics");
     var html = [];
-    Object.keys(run.metrics || {}).forEach(function (name) {
+    var ORDER = ["balanced_accuracy", "f1_macro", "roc_auc", "accuracy", "rmse", "mae", "r2"];
+    var names = Object.keys(run.metrics || {}).sort(function (a, b) {
+      if (a === run.metric) return -1;
+      if (b === run.metric) return 1;
+      return ORDER.indexOf(a) - ORDER.indexOf(b);
+    });
+    names.forEach(function (name) {
       var main = name === run.metric;
       html.push('<div class="stat metric' + (main ? " metric-main" : "") + '"><span class="stat-value">' +
         Number(run.metrics[name]).toFixed(4) + '</span><span class="stat-label">' + (LABELS[name] || name) +

@@ -23,9 +23,10 @@ def test_train_watch_logs_predict_download(app, live_server, team, client, page,
 
     sign_in(page, live_server, team.users["admin"].email, team.password)
     page.goto(f"{live_server}/workspace")
-    page.select_option("#ws-select", team.workspace_id)
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#ws-select", team.workspace_id)
     page.goto(f"{live_server}/projects/{project['id']}")
+    screenshot(page, "run-project-actions")
     page.click("button[data-action=train]")
     page.wait_for_url("**/runs/*")
     page.evaluate("window.__sameDocument = true")
