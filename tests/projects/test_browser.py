@@ -38,23 +38,25 @@ def test_configure_validate_and_read_evidence(app, live_server, team, page, tmp_
     page.get_by_text("Target: “target”").wait_for()
     screenshot(page, "projects-schema")
 
-    from controllers.projects_service import storage_of
-    from entity.db import get_db
-    from entity.project import ProjectRepository
-
-    with app.app_context():
-        project = ProjectRepository(get_db()).list(team.workspace_id)[0]
-        storage = storage_of(get_db(), project)
     frame = cancer_frame()
-    folder = f"{project.root}/training_batches"
-    storage.write_bytes(f"{folder}/cancer_01012024_120000.csv", csv_text(frame[:250]).encode())
-    storage.write_bytes(f"{folder}/cancer_08012024_120000.csv", csv_text(frame[250:]).encode())
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    (batches / "cancer_01012024_120000.csv").write_text(csv_text(frame[:250]))
+    (batches / "cancer_08012024_120000.csv").write_text(csv_text(frame[250:]))
     bad = frame[:60].astype({"mean_area": object})
     bad.loc[[11, 42], "mean_area"] = ["unreadable", "—"]
-    storage.write_bytes(f"{folder}/cancer_15012024_120000.csv", csv_text(bad).encode())
-    storage.write_bytes(f"{folder}/cancer_22012024_1200.csv", csv_text(frame[:5]).encode())
+    (batches / "cancer_15012024_120000.csv").write_text(csv_text(bad))
+    (batches / "cancer_22012024_1200.csv").write_text(csv_text(frame[:5]))
 
     page.get_by_role("link", name="Breast screening").first.click()
+    detail_url = page.url
+    page.locator(".validate-box").first.get_by_role("link", name="Upload files").click()
+    page.wait_for_url("**/files/**")
+    page.set_input_files("#file-input", sorted(str(p) for p in batches.iterdir()))
+    page.get_by_text("4 of 4 uploaded").wait_for()
+    screenshot(page, "projects-upload")
+
+    page.goto(detail_url)
     page.get_by_text("4", exact=True).first.wait_for()
     screenshot(page, "projects-detail")
     page.get_by_role("button", name="Validate training batches").click()
