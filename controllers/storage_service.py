@@ -43,7 +43,8 @@ def may_use_local():
 
 
 def providers_for_user():
-    return [name for name in PROVIDERS if name != "local" or may_use_local()]
+    ordered = [name for name in PROVIDERS if name != "local"] + ["local"]
+    return [name for name in ordered if name != "local" or may_use_local()]
 
 
 # -- connections ------------------------------------------------------------------------
