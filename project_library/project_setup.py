@@ -27,6 +27,7 @@ _FOLDER_KINDS = {
 }
 _SCHEMA_FILES = {"schematraining.json": "training", "schemaprediction.json": "prediction"}
 MAX_IMPORT_FILES = 5000
+MAX_UNPACKED_BYTES = 20 * 1024**3
 
 
 def slug(text):
@@ -79,6 +80,9 @@ def zip_source(stream):
     except zipfile.BadZipFile as exc:
         raise ValidationError("That upload is not a zip archive.") from exc
     files = []
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError("The zip unpacks to more than this platform imports at once.")
     for info in archive.infolist():
         name = PurePosixPath(info.filename)
         if info.is_dir() or name.is_absolute() or ".." in name.parts:

@@ -148,11 +148,15 @@ def test_validation_input_errors(client, team, project):
         client.post(url, json={"kind": "other"}, headers=team.headers("admin")).status_code == 400
     )
     assert client.post(url, data="nope", headers=team.headers("admin")).status_code == 400
-    client.patch(
+    cleared = client.patch(
         f"/api/v1/projects/{project['id']}",
         json={"prediction_schema": None},
         headers=team.headers("admin"),
     )
+    assert cleared.status_code == 200 and cleared.json["prediction_schema"] is None
+    response = client.post(url, json={"kind": "prediction"}, headers=team.headers("admin"))
+    assert response.status_code == 400
+    assert "no prediction schema" in response.json["error"]["message"]
 
 
 def test_viewer_reads_but_cannot_change(client, team, project):
