@@ -210,6 +210,7 @@ def run_prediction(ctx):
     ctx.step("predict", 50, f"Predicting {len(frame)} rows")
     out = predict_table(model, frame, project.id_columns, cancel=ctx.cancel)
     del frame
+    out = with_duplicate_files(out, result)
     ctx.step("write", 85, "Writing the predictions file")
     stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
     path = project_path(project.root, PREDICTIONS, f"predictions_{stamp}_{ctx.run.id}.csv")
@@ -224,6 +225,19 @@ def run_prediction(ctx):
         "message": f"Predicted {len(out)} rows from {len(result.accepted)} files "
         f"with model v{project.production_version}.",
     }
+
+
+def with_duplicate_files(out, result):
+    """Files with the same bytes as another were read once; give each its own rows back."""
+    import pandas as pd
+
+    copies = []
+    for report in result.files:
+        if report.accepted and report.duplicate_of:
+            rows = out[out["source_file"] == report.duplicate_of].copy()
+            rows["source_file"] = report.name
+            copies.append(rows)
+    return pd.concat([out, *copies], ignore_index=True) if copies else out
 
 
 def log_path(project, run):

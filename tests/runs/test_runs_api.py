@@ -52,6 +52,12 @@ def test_train_then_predict(client, team, task, app):
     written = write_batches(
         app, team.workspace_id, project["id"], frame, prefix, "prediction", rows=120
     )
+    # The same batch again under another name: read once, but every file gets its rows.
+    copy_path = (
+        written[0][0].replace("_120000.csv", "_235959.csv").replace("_01012020", "_09012020")
+    )
+    storage.copy(written[0][0], copy_path)
+    written.append((copy_path, written[0][1]))
     predict = start(client, admin, project["id"], "predict")
     done = wait_for(client, admin, predict["id"])
     assert done["status"] == "succeeded", done
