@@ -49,19 +49,10 @@ def register_blueprints(app):
 
 
 def register_template_helpers(app):
-    from entity.workspace import WorkspaceRepository
-
     @app.context_processor
     def inject():
-        def my_workspaces():
-            from flask_login import current_user
-
-            if not current_user.is_authenticated:
-                return []
-            return WorkspaceRepository(get_db()).for_user(current_user.id)
-
         return {"workspace": g.get("workspace"), "role": g.get("role"), "can": can,
-                "my_workspaces": my_workspaces}
+                "my_workspaces": lambda: g.get("my_workspaces", [])}
 
     @app.template_filter("datetime")
     def format_datetime(value):

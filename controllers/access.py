@@ -21,7 +21,7 @@ from exception_layer.errors import NotFound, PermissionDenied, Unauthorized
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        user = UserRepository(get_db()).get(user_id)
+        user = UserRepository(get_db()).get_cached(user_id)
     except NotFound:
         return None
     return user if user.is_active else None
@@ -60,22 +60,19 @@ def load_tenant():
     if not current_user.is_authenticated:
         return
     g.user_id = current_user.id
-    repo = WorkspaceRepository(get_db())
-    wanted = request.headers.get("X-Workspace") if request.path.startswith("/api/") else None
-    wanted = wanted or current_user.current_workspace_id
-    membership = repo.membership(wanted, current_user.id) if wanted else None
-    if membership is None and request.headers.get("X-Workspace"):
+    mine = WorkspaceRepository(get_db()).for_user_cached(current_user.id)
+    g.my_workspaces = mine
+    if not mine:
+        return
+    header = request.headers.get("X-Workspace") if request.path.startswith("/api/") else None
+    wanted = header or current_user.current_workspace_id
+    chosen = next(((w, role) for w, role in mine if w.id == wanted), None)
+    if chosen is None and header:
         raise NotFound("That workspace does not exist.")
-    if membership is None:
-        mine = repo.for_user(current_user.id)
-        if not mine:
-            return
-        workspace, role = mine[0]
-        UserRepository(get_db()).update(current_user.id, current_workspace_id=workspace.id)
-    else:
-        workspace, role = repo.get(membership.workspace_id), membership.role
-    g.workspace, g.role = workspace, role
-
+    if chosen is None:  # removed from the workspace they had open: fall back to the first
+        chosen = mine[0]
+        UserRepository(get_db()).update(current_user.id, current_workspace_id=chosen[0].id)
+    g.workspace, g.role = chosen
 
 def require_role(role="viewer"):
     """Allow the view to users whose role in the current workspace is at least ``role``."""

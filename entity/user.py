@@ -6,6 +6,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from entity import access_cache
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound
 
@@ -77,6 +78,11 @@ class UserRepository:
     def count(self):
         return self.col.estimated_document_count()
 
+    def get_cached(self, user_id):
+        """Like ``get``, through the per-process access cache (for loading the signed-in user)."""
+        return access_cache.cached(self.col.database, "user", str(user_id),
+                                   lambda: self.get(user_id))
+
     def get(self, user_id):
         doc = self.col.find_one({"_id": object_id(user_id, "user")})
         if not doc:
@@ -101,5 +107,6 @@ class UserRepository:
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         result = self.col.update_one({"_id": object_id(user_id, "user")}, {"$set": fields})
+        access_cache.forget(str(user_id))
         if not result.matched_count:
             raise NotFound("That user does not exist.")

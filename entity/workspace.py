@@ -6,6 +6,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from entity import access_cache
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound, ValidationError
 
@@ -70,10 +71,17 @@ class WorkspaceRepository:
 
     def rename(self, workspace_id, name):
         self.col.update_one({"_id": object_id(workspace_id, "workspace")}, {"$set": {"name": name}})
+        access_cache.forget()
 
     def delete(self, workspace_id):
         self.members.delete_many({"workspace_id": workspace_id})
         self.col.delete_one({"_id": object_id(workspace_id, "workspace")})
+        access_cache.forget()
+
+    def for_user_cached(self, user_id):
+        """``for_user`` through the per-process access cache (for every page's header)."""
+        return access_cache.cached(self.col.database, "workspaces", user_id,
+                                   lambda: self.for_user(user_id))
 
     def for_user(self, user_id):
         """The user's workspaces with their role, personal first, then by name."""
@@ -98,6 +106,7 @@ class WorkspaceRepository:
                                      "role": role, "created_at": now()})
         except DuplicateKeyError as exc:
             raise Conflict("That person is already a member of this workspace.") from exc
+        access_cache.forget(user_id)
 
     def set_role(self, workspace_id, user_id, role):
         _check_role(role)
@@ -108,6 +117,7 @@ class WorkspaceRepository:
             self._keep_an_owner(workspace_id)
         self.members.update_one({"workspace_id": workspace_id, "user_id": user_id},
                                 {"$set": {"role": role}})
+        access_cache.forget(user_id)
 
     def remove_member(self, workspace_id, user_id):
         current = self.membership(workspace_id, user_id)
@@ -116,6 +126,7 @@ class WorkspaceRepository:
         if current.role == "owner":
             self._keep_an_owner(workspace_id)
         self.members.delete_one({"workspace_id": workspace_id, "user_id": user_id})
+        access_cache.forget(user_id)
 
     def _keep_an_owner(self, workspace_id):
         owners = self.members.count_documents({"workspace_id": workspace_id, "role": "owner"})
