@@ -106,7 +106,7 @@ class S3Storage(CloudStorage):
         read_timeout=20,
         attempts=2,
         part_size=PART_SIZE,
-        concurrency=4,
+        concurrency=3,
     ):
         self.bucket = bucket
         self._client = client

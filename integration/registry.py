@@ -1,5 +1,10 @@
 """The storage provider registry: provider name -> adapter class, and get_storage()."""
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+
 from cloud_storage.azure import AzureBlobStorage
 from cloud_storage.gcs import GCSStorage
 from cloud_storage.local import LocalStorage
@@ -34,9 +39,32 @@ def build_storage(provider, settings, **options):
     return cls.from_settings(settings, **{**ADAPTER_OPTIONS.get(provider, {}), **options})
 
 
+_CACHE_SIZE = 64
+_cache = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def get_storage(connection):
-    """An adapter for a connection entity (``provider`` and decrypted ``settings``)."""
-    return build_storage(connection.provider, connection.settings)
+    """An adapter for a connection entity (``provider`` and decrypted ``settings``).
+
+    Adapters are reused across requests while the connection's settings stay the same:
+    building an SDK client (boto3 above all) costs more than most storage calls.
+    """
+    fingerprint = hashlib.sha256(
+        json.dumps([connection.provider, connection.settings], sort_keys=True).encode()
+    ).hexdigest()
+    key = (connection.id, fingerprint)
+    with _cache_lock:
+        adapter = _cache.get(key)
+        if adapter is not None:
+            _cache.move_to_end(key)
+            return adapter
+    adapter = build_storage(connection.provider, connection.settings)
+    with _cache_lock:
+        _cache[key] = adapter
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return adapter
 
 
 def storage_for(db, workspace_id, connection_id):
