@@ -399,3 +399,30 @@ def validate(project_id, kind):
         flash(error.message, "error")
         return redirect(url_for("projects.detail", project_id=project.id))
     return redirect(url_for("validations.report", validation_id=report["id"]))
+
+
+def dashboard_panel(workspace):
+    """The Overview's projects card: each project with its latest validation."""
+    if workspace is None:
+        return None
+    db = get_db()
+    projects = ProjectRepository(db).list(workspace.id)
+    recent = ValidationRepository(db).recent(workspace.id, limit=100)
+    latest = {}
+    for report in recent:
+        latest.setdefault(report["project_id"], report)
+    return "projects/_dashboard_panel.html", {
+        "projects": projects[:8],
+        "latest": latest,
+        "total": len(projects),
+    }
+
+
+def _register_panel():
+    from controllers.dashboard import PANELS
+
+    if dashboard_panel not in PANELS:
+        PANELS.append(dashboard_panel)
+
+
+_register_panel()

@@ -79,6 +79,22 @@ class ValidationRepository:
             docs.append(doc)
         return docs
 
+    def recent(self, workspace_id, limit=100):
+        """The workspace's latest reports (summaries only), newest first."""
+        cursor = (
+            self.collection.find(
+                {"workspace_id": workspace_id, "status": "done"},
+                {"project_id": 1, "kind": 1, "counts": 1, "finished_at": 1, "started_at": 1},
+            )
+            .sort("started_at", DESCENDING)
+            .limit(limit)
+        )
+        docs = []
+        for doc in cursor:
+            doc["id"] = str(doc.pop("_id"))
+            docs.append(doc)
+        return docs
+
     def latest(self, workspace_id, project_id, kind):
         doc = self.collection.find_one(
             {

@@ -220,3 +220,12 @@ def test_sample_button_and_zip_import(client, team):
 def test_list_page_roles(client, team, role, status):
     team.login(client, role)
     assert client.get("/projects").status_code == status
+
+
+def test_overview_panel_lists_projects(client, team):
+    team.login(client, "admin")
+    before = client.get("/").get_data(as_text=True)
+    assert "Create the sample project" in before
+    create_project(client, "Kiln sensors")
+    after = client.get("/").get_data(as_text=True)
+    assert "Kiln sensors" in after and "Not validated" in after
