@@ -79,3 +79,6 @@ def test_configure_validate_and_read_evidence(app, live_server, team, page, tmp_
     page.locator(".project-card").first.wait_for()
     assert "2 ok · 2 rejected" in page.locator(".project-card").first.inner_text()
     screenshot(page, "projects-list")
+    page.get_by_role("link", name="Import a project").click()
+    page.get_by_label("Project folder as a zip").wait_for()
+    screenshot(page, "projects-import")
