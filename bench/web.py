@@ -355,7 +355,8 @@ def render(results, args, facts, settings, env_overrides):
         f"{args.connections} connections), 0 errors.",
     ]
     for label, connections, ok, rps_ratio, p99_ratio, errors in verdicts:
-        status = "meets the goals" if ok else "MISSES the goals"
+        goals = "the goals" if connections == args.connections else "the p99 and error goals"
+        status = f"meets {goals}" if ok else f"MISSES {goals}"
         lines.append(
             f"- {label} at {connections} connections: {status} "
             f"(throughput {rps_ratio:.2f}x, p99 {p99_ratio:.2f}x, {errors} errors)."
