@@ -226,3 +226,15 @@ def test_non_ascii_names():
     bad = run(body.replace("21.5", "vingt"), schema, name="données_02012024_130000.csv")
     assert bad.reasons[0].evidence["column"] == "température"
     assert bad.reasons[0].evidence["values"] == ["vingt"]
+
+
+def test_windows_line_ends_and_byte_order_mark_are_accepted(frame, schema):
+    text = csv_text(frame.head(12)).replace("\n", "\r\n")
+    check = run(b"\xef\xbb\xbf" + text.encode(), schema)
+    assert check.accepted, check.reasons
+    assert check.rows == 12 and check.warnings == []
+
+
+def test_last_line_without_newline(frame, schema):
+    check = run(csv_text(frame.head(7)).rstrip("\n"), schema)
+    assert check.accepted and check.rows == 7
