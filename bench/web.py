@@ -19,6 +19,7 @@ goes to bench/out/.
 import argparse
 import datetime as dt
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -123,6 +124,12 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"{self.name} was not ready after {timeout}s; see {self.log_path}")
+
+    def worker_pids(self):
+        found = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+        return [int(pid) for pid in found]
 
     def stop(self):
         if self.proc.poll() is None:
@@ -229,23 +236,44 @@ def measure(args, pages, script, out_dir):
     results = {}
     for connections in (args.connections, args.low_connections):
         rounds = {page: [] for page in pages}
-        for url, cookie in pages.values():
+        cpu_s = {page: 0.0 for page in pages}
+        for url, cookie, _pids in pages.values():
             if args.warmup:
                 run_wrk(url, connections, args.warmup, args.wrk_threads, script, cookie)
         for number in range(args.rounds):
-            for page, (url, cookie) in pages.items():
+            for page, (url, cookie, pids) in pages.items():
                 out = out_dir / f"{page}-c{connections}-r{number + 1}.txt"
+                before = cpu_seconds(pids)
                 r = run_wrk(url, connections, slice_s, args.wrk_threads, script, cookie, out)
+                cpu_s[page] += cpu_seconds(pids) - before
                 rounds[page].append(r)
         for page, runs in rounds.items():
             r = combine(runs, slice_s)
+            r["cpu_ms"] = cpu_s[page] * 1000 / max(r["requests"], 1)
             results[(page, connections)] = r
             print(
                 f"{page:9} c={connections:3} {r['rps']:8.1f} req/s  p50 {r['p50']:7.1f} ms"
-                f"  p99 {r['p99']:7.1f} ms  errors {r['socket_errors'] + r['non_200']}",
+                f"  p99 {r['p99']:7.1f} ms  errors {r['socket_errors'] + r['non_200']}"
+                f"  CPU {r['cpu_ms']:.2f} ms/request",
                 flush=True,
             )
     return results
+
+
+def cpu_seconds(pids):
+    """User + system CPU time the processes have used so far (0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def embedded_server_pid(data_dir):
+    return json.loads((Path(data_dir) / "mongo" / "server.json").read_text())["pid"]
 
 
 def combine(runs, slice_s):
@@ -317,11 +345,14 @@ def render(results, args, facts, settings, env_overrides):
         "alike): requests/s over all rounds, p50 and p99 the median of the rounds' (each "
         "round's p99 in brackets). Baseline: bench/trivial_app.py (one small cached template). "
         "The dashboard is loaded with the session cookie of a user registered for the run. "
-        "Errors = socket errors + responses other than 200.",
+        "Errors = socket errors + responses other than 200. Server CPU ms/request = user+system "
+        "CPU time of the gunicorn workers (plus, for the app, the embedded database process) "
+        "during the measured runs divided by the requests served: unlike requests/s it hardly "
+        "depends on what else the shared machine is doing.",
         "",
-        "| page | connections | requests/s | p50 ms | p99 ms | errors | throughput vs baseline "
-        "| p99 vs baseline |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | connections | requests/s | p50 ms | p99 ms | errors | server CPU ms/request "
+        "| throughput vs baseline | p99 vs baseline | CPU/request vs baseline |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     verdicts = []
     for connections, base in ((args.connections, base_hi), (args.low_connections, base_lo)):
@@ -334,13 +365,17 @@ def render(results, args, facts, settings, env_overrides):
                 "login": "GET /login",
                 "dashboard": "GET / (signed in)",
             }[page]
+            cpu_ratio = r["cpu_ms"] / base["cpu_ms"] if base["cpu_ms"] else float("nan")
             ratios = (
-                ("—", "—") if page == "baseline" else (f"{rps_ratio:.2f}x", f"{p99_ratio:.2f}x")
+                ("—", "—", "—")
+                if page == "baseline"
+                else (f"{rps_ratio:.2f}x", f"{p99_ratio:.2f}x", f"{cpu_ratio:.1f}x")
             )
             rounds_p99 = " / ".join(f"{x:.0f}" for x in r["p99_rounds"])
             lines.append(
                 f"| {label} | {connections} | {r['rps']:,.0f} | {r['p50']:.1f} | "
-                f"{r['p99']:.1f} ({rounds_p99}) | {errors} | {ratios[0]} | {ratios[1]} |"
+                f"{r['p99']:.1f} ({rounds_p99}) | {errors} | {r['cpu_ms']:.2f} | "
+                f"{ratios[0]} | {ratios[1]} | {ratios[2]} |"
             )
             if page != "baseline":
                 ok = (
@@ -408,10 +443,11 @@ def main():
         app.wait_ready("/login")
         baseline.wait_ready("/")
         cookie = signed_in_cookie(app.base)
+        app_pids = app.worker_pids() + [embedded_server_pid(data_dir)]
         pages = {
-            "baseline": (baseline.base + "/", None),
-            "login": (app.base + "/login", None),
-            "dashboard": (app.base + "/", cookie),
+            "baseline": (baseline.base + "/", None, baseline.worker_pids()),
+            "login": (app.base + "/login", None, app_pids),
+            "dashboard": (app.base + "/", cookie, app_pids),
         }
         results = measure(args, pages, script, out_dir)
     finally:
