@@ -50,8 +50,9 @@ def classic_schema():
     }
 
 
-def generate(folder, size_mb, seed=0):
-    """Write ~size_mb of distinct wafer-like files (3% NULL cells) into folder."""
+def generate(folder, size_mb, seed=0, one_file=False):
+    """Write ~size_mb of distinct wafer-like files (3% NULL cells) into folder; with
+    ``one_file`` all of it goes into a single file."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     names = list(classic_schema()["ColName"])
@@ -68,14 +69,17 @@ def generate(folder, size_mb, seed=0):
         pacsv.write_csv(
             pa.table(columns, names=names),
             buffer,
-            pacsv.WriteOptions(quoting_style="needed"),
+            pacsv.WriteOptions(quoting_style="needed", include_header=not one_file or index == 0),
         )
         data = buffer.getvalue()
         data = data.replace(b",,", b",NULL,").replace(b",,", b",NULL,")
         data = data.replace(b",\n", b",NULL\n")
         day, second = 1 + index % 28, index // 28
-        name = f"wafer_{day:02d}012020_{second:06d}.csv"
-        (folder / name).write_bytes(data)
+        name = (
+            "wafer_01012020_000000.csv" if one_file else f"wafer_{day:02d}012020_{second:06d}.csv"
+        )
+        with (folder / name).open("ab") as handle:
+            handle.write(data)
         written += len(data)
         index += 1
     return written
@@ -219,6 +223,15 @@ def render(size_mb, results):
         f"({intake['rows']} rows × {SENSORS + 2} columns) plus one file being parsed.",
         f"- (c) ran on the first {c['bytes'] / 1e6:.0f} MB of the same files (it is slow); "
         "its rate is what the ratio uses.",
+        *(
+            [
+                f"- One single {results['one_file']['bytes'] / 1e6:.0f} MB file validated at "
+                f"{rate(results['one_file']):.1f} MB/s with a peak RSS of "
+                f"{results['one_file']['maxrss_mb']:.0f} MB: memory does not grow with the file."
+            ]
+            if "one_file" in results
+            else []
+        ),
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -241,6 +254,12 @@ def main():
     parser.add_argument("--size-mb", type=int, default=300)
     parser.add_argument("--seed-limit-mb", type=int, default=60)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--one-file-mb",
+        type=int,
+        default=300,
+        help="Also validate one file of this size, to show memory does not grow with it.",
+    )
     parser.add_argument("--phase")
     parser.add_argument("--work")
     parser.add_argument("--limit-mb", type=int)
@@ -274,6 +293,12 @@ def main():
                 f"{r['bytes'] / 1e6 / r['seconds']:.1f} MB/s, peak RSS {r['maxrss_mb']:.0f} MB",
                 flush=True,
             )
+        if args.one_file_mb:
+            single = work / "single"
+            generate(single / "p" / "training_batches", args.one_file_mb, seed=1, one_file=True)
+            results["one_file"] = run_phase("validation", single, None)
+            r = results["one_file"]
+            print(f"one file: {r['bytes'] / 1e6:.0f} MB, peak RSS {r['maxrss_mb']:.0f} MB")
         section = render(args.size_mb, results)
         print(section)
         if args.write_docs:
