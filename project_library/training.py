@@ -201,7 +201,7 @@ def select_model(
     Xs, ys, gs = X.iloc[rows], np.asarray(y)[rows], np.asarray(groups)[rows]
     folds = fold_ids(ys, gs, task, options.cv_folds, options.random_state)
     scores, best, best_score = [], None, None
-    unit_cost = None  # seconds for one relative-cost unit, learnt from the first candidate
+    unit_cost = None  # seconds per relative-cost unit, learnt from the candidates tried
     start, end = progress_span
     for position, candidate in enumerate(candidates):
         check_cancel(cancel)
@@ -246,10 +246,10 @@ def select_model(
                 status, note = "stopped", "time budget reached during cross-validation"
                 break
         seconds = time.monotonic() - began
-        if unit_cost is None and fold_scores:
-            unit_cost = (
-                seconds * options.cv_folds / max(1, len(fold_scores)) / candidate.relative_cost
-            )
+        if fold_scores:
+            # Keep the most pessimistic estimate seen so far: costs vary with the data.
+            observed = seconds * options.cv_folds / len(fold_scores) / candidate.relative_cost
+            unit_cost = max(unit_cost or 0.0, observed)
         mean = float(np.nanmean(fold_scores)) if fold_scores and status == "scored" else None
         scores.append(
             CandidateScore(

@@ -35,8 +35,10 @@ def configure(broker_url, visibility_timeout=3600):
     )
 
 
-configure(os.environ.get("MLP_REDIS_URL", "redis://127.0.0.1:6379/0"),
-          os.environ.get("MLP_CELERY_VISIBILITY_TIMEOUT", 3600))
+configure(
+    os.environ.get("MLP_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    os.environ.get("MLP_CELERY_VISIBILITY_TIMEOUT", 3600),
+)
 
 
 def flask_app():
