@@ -17,60 +17,35 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-MAX_EXAMPLES = 5
-MAX_COLUMN_REASONS = 10
+from project_library.evidence import collect_evidence
+from project_library.findings import (
+    MAX_EXAMPLES,
+    FileCheck,
+    Reason,
+    clean_cell,
+    marker_set,
+    record_counts,
+)
+
+__all__ = [
+    "DEFAULT_BLOCK_SIZE",
+    "Reason",
+    "FileCheck",
+    "check_file_name",
+    "clean_cell",
+    "marker_set",
+    "verify",
+]
+
 SNIFF_BYTES = 256 * 1024
 MAX_HEADER_BYTES = 8 * 1024 * 1024
 DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024
 _OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-@dataclass
-class Reason:
-    code: str
-    message: str
-    evidence: dict = field(default_factory=dict)
-
-    def to_dict(self):
-        return {"code": self.code, "message": self.message, "evidence": self.evidence}
-
-    @classmethod
-    def from_dict(cls, data):
-        return cls(data["code"], data["message"], data.get("evidence") or {})
-
-
-@dataclass
-class FileCheck:
-    size: int = 0
-    rows: int = 0
-    sha256: str | None = None
-    reasons: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-
-    @property
-    def accepted(self):
-        return not self.reasons
-
-
-def marker_set(missing_markers):
-    """The missing markers as written, wrapped in single quotes, and without spaces."""
-    markers = {str(m) for m in missing_markers}
-    markers |= {m.strip() for m in markers}
-    return markers | {f"'{m}'" for m in markers}
-
-
-def clean_cell(value):
-    """What a person reads in a cell: no surrounding spaces, no wrapping single quotes."""
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == "'":
-        value = value[1:-1].strip()
-    return value
 
 
 def check_file_name(name, schema):
@@ -195,7 +170,7 @@ def verify(
         check.size, check.sha256 = tap.size, tap.hasher.hexdigest()
     if needs_evidence:
         with open_stream() as stream:
-            _slow_pass(stream, schema, markers, check, required)
+            collect_evidence(stream, schema, markers, check, required)
     _finish(check, schema)
     return check
 
@@ -326,139 +301,8 @@ def _fast_pass(tap, schema, markers, block_size, check, required):
     if ragged:
         return True
     check.rows = rows
-    _record_counts(check, schema, non_missing, decimals, required)
+    record_counts(check, schema, non_missing, decimals, required)
     return False
-
-
-def _record_counts(check, schema, non_missing, decimals, required=()):
-    empty = [
-        {"name": c.name, "position": c.position}
-        for c, count in zip(schema.columns, non_missing, strict=True)
-        if count == 0
-    ]
-    if check.rows:
-        blocking = [c for c in empty if c["name"] in required]
-        others = [c for c in empty if c["name"] not in required]
-        if blocking:
-            check.reasons.append(_all_missing(blocking, check.rows, "the file cannot be used"))
-        if others:
-            check.warnings.append(_all_missing(others, check.rows, "they carry nothing here"))
-    for i, found in sorted(decimals.items()):
-        col = schema.columns[i]
-        check.warnings.append(
-            Reason(
-                "integer_has_decimals",
-                f"Column '{col.name}' is declared integer but {found['count']} value(s) have "
-                "decimals; they are kept as decimal numbers.",
-                {"column": col.name, "position": col.position, **found},
-            )
-        )
-
-
-def _all_missing(columns, rows, consequence):
-    listed = ", ".join(f"'{c['name']}'" for c in columns[:MAX_EXAMPLES])
-    more = f" and {len(columns) - MAX_EXAMPLES} more" if len(columns) > MAX_EXAMPLES else ""
-    return Reason(
-        "column_all_missing",
-        f"{len(columns)} column(s) hold no value in any of the {rows} rows "
-        f"({listed}{more}); {consequence}.",
-        {"columns": columns[: MAX_EXAMPLES * 4], "count": len(columns), "rows": rows},
-    )
-
-
-def _slow_pass(stream, schema, markers, check, required):
-    """Read row by row and collect evidence: ragged rows and values of the wrong type."""
-    expected = len(schema.columns)
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
-    reader = csv.reader(text)
-    non_missing = [0] * expected
-    bad = {}
-    decimals = {}
-    ragged = {"count": 0, "rows": [], "found": []}
-    numeric = [i for i, c in enumerate(schema.columns) if c.type != "string"]
-    rows = 0
-    try:
-        next(reader, None)
-        for row in reader:
-            if not row:
-                continue
-            rows += 1
-            if len(row) != expected:
-                ragged["count"] += 1
-                if len(ragged["rows"]) < MAX_EXAMPLES:
-                    ragged["rows"].append(rows)
-                    ragged["found"].append(len(row))
-                continue
-            for i, value in enumerate(row):
-                if value in markers or clean_cell(value) in markers:
-                    continue
-                non_missing[i] += 1
-            for i in numeric:
-                value = row[i]
-                if value in markers:
-                    continue
-                cleaned = clean_cell(value)
-                if cleaned in markers:
-                    continue
-                try:
-                    number = float(cleaned)
-                except ValueError:
-                    found = bad.setdefault(i, {"count": 0, "rows": [], "values": []})
-                    found["count"] += 1
-                    if len(found["rows"]) < MAX_EXAMPLES:
-                        found["rows"].append(rows)
-                        found["values"].append(value[:80])
-                    continue
-                if schema.columns[i].type == "integer" and not number.is_integer():
-                    found = decimals.setdefault(i, {"count": 0, "rows": [], "values": []})
-                    found["count"] += 1
-                    if len(found["rows"]) < MAX_EXAMPLES:
-                        found["rows"].append(rows)
-                        found["values"].append(number)
-    except UnicodeDecodeError:
-        check.reasons.append(
-            Reason(
-                "not_text",
-                f"The file stops being UTF-8 text after data row {rows}.",
-                {"after_row": rows},
-            )
-        )
-        check.rows = rows
-        return
-    check.rows = rows
-    if ragged["count"]:
-        listed = ", ".join(map(str, ragged["rows"]))
-        more = "…" if ragged["count"] > MAX_EXAMPLES else ""
-        check.reasons.append(
-            Reason(
-                "ragged_rows",
-                f"{ragged['count']} row(s) do not have {expected} fields "
-                f"(data rows {listed}{more}).",
-                {"expected": expected, **ragged},
-            )
-        )
-    for n, (i, found) in enumerate(sorted(bad.items())):
-        if n == MAX_COLUMN_REASONS:
-            check.reasons.append(
-                Reason(
-                    "type_mismatch",
-                    f"{len(bad) - MAX_COLUMN_REASONS} more column(s) also hold values of the "
-                    "wrong type.",
-                    {"columns": [schema.columns[j].name for j, _ in sorted(bad.items())[n:]]},
-                )
-            )
-            break
-        col = schema.columns[i]
-        shown = ", ".join(repr(v) for v in found["values"][:3])
-        check.reasons.append(
-            Reason(
-                "type_mismatch",
-                f"Column '{col.name}' (position {col.position}) is declared {col.type} but "
-                f"{found['count']} value(s) are not numbers, e.g. {shown}.",
-                {"column": col.name, "position": col.position, "type": col.type, **found},
-            )
-        )
-    _record_counts(check, schema, non_missing, decimals, required)
 
 
 def _finish(check, schema):
