@@ -6,6 +6,7 @@ from flask_login import current_user
 import app as app_module
 from controllers import runs_service as service
 from controllers.access import can, require_role
+from controllers.dashboard import PANELS
 from controllers.runs_api import csv_response
 from entity.db import get_db
 from entity.run import RunRepository
@@ -35,6 +36,14 @@ def start_up(app):
 
 
 app_module.STARTUP_HOOKS.append(start_up)
+
+
+def recent_runs_panel(workspace):
+    runs = RunRepository(get_db()).list(workspace.id, limit=6)
+    return ("runs/_dashboard_panel.html", {"runs": runs})
+
+
+PANELS.append(recent_runs_panel)
 
 
 @bp.app_context_processor

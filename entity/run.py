@@ -53,6 +53,7 @@ class Run:
     workspace_id: str
     project_id: str
     kind: str
+    project_name: str | None = None
     status: str = "queued"
     created_by: str | None = None
     created_by_email: str | None = None

@@ -63,3 +63,9 @@ def test_train_watch_logs_predict_download(app, live_server, team, client, page,
 
     page.goto(f"{live_server}/runs")
     screenshot(page, "runs-list")
+    page.goto(f"{live_server}/projects/{project['id']}")
+    assert "Prediction succeeded" in page.inner_text(".run-actions")
+    screenshot(page, "run-project-actions-after")
+    page.goto(f"{live_server}/")
+    assert "Recent runs" in page.inner_text("main")
+    screenshot(page, "runs-dashboard")

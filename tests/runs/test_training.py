@@ -107,7 +107,7 @@ def test_train_reports_held_out_metrics(task, metric, floor):
 
 def test_trained_model_predicts_probabilities_for_every_class():
     frame = table("multiclass")
-    result = train(frame, options("multiclass"))
+    result = train(frame, options("multiclass", candidates=("linear",)))
     proba = result.model.predict_proba(frame)
     assert proba.shape == (len(frame), 3)
     assert np.allclose(proba.sum(axis=1), 1.0)
@@ -140,7 +140,7 @@ def test_cancel_stops_between_candidates():
 
 def test_cluster_strategy_trains_a_model_per_cluster():
     frame = table("regression")
-    result = train(frame, options("regression", strategy="cluster"))
+    result = train(frame, options("regression", strategy="cluster", candidates=("linear",)))
     assert result.strategy == "cluster"
     assert result.estimator == "clustered"
     assert result.params["n_clusters"] >= 1
@@ -150,7 +150,7 @@ def test_cluster_strategy_trains_a_model_per_cluster():
 
 def test_cluster_strategy_classification_probabilities_align():
     frame = table("multiclass")
-    result = train(frame, options("multiclass", strategy="cluster"))
+    result = train(frame, options("multiclass", strategy="cluster", candidates=("linear",)))
     proba = result.model.predict_proba(frame)
     assert proba.shape == (len(frame), 3)
     assert np.allclose(proba.sum(axis=1), 1.0)
