@@ -249,13 +249,15 @@ class S3Storage(CloudStorage):
         path = clean_path(path)
         if path == "":
             raise ValidationError("A file needs a name.")
-        head = read_full(stream, self.part_size)
-        if len(head) < self.part_size:
+        # S3 allows 10,000 parts: a file of known size gets parts big enough to fit.
+        part_size = max(self.part_size, -(-(length or 0) // 9_000))
+        head = read_full(stream, part_size)
+        if len(head) < part_size:
             self._call("put_object", path, Key=path, Body=head)
             return len(head)
         upload_id = self._call("create_multipart_upload", path, Key=path)["UploadId"]
         try:
-            parts, total = self._upload_parts(path, upload_id, head, stream)
+            parts, total = self._upload_parts(path, upload_id, head, stream, part_size)
             self._call(
                 "complete_multipart_upload",
                 path,
@@ -274,7 +276,7 @@ class S3Storage(CloudStorage):
             raise
         return total
 
-    def _upload_parts(self, path, upload_id, head, stream):
+    def _upload_parts(self, path, upload_id, head, stream, part_size):
         """Send parts on a few threads; at most ``concurrency`` parts are held in memory."""
         slots = threading.BoundedSemaphore(self.concurrency)
         futures = []
@@ -300,7 +302,7 @@ class S3Storage(CloudStorage):
                         raise failed[0].exception()
                     futures.append(pool.submit(send, number, chunk))
                     total += len(chunk)
-                    chunk, number = read_full(stream, self.part_size), number + 1
+                    chunk, number = read_full(stream, part_size), number + 1
             except BaseException:
                 for future in futures:
                     future.cancel()

@@ -89,7 +89,9 @@ class LimitedStream:
         self.count = 0
 
     def read(self, size=-1):
-        data = self._stream.read(size if size and size > 0 else CHUNK_SIZE)
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(CHUNK_SIZE), b""))
+        data = self._stream.read(size)
         self.count += len(data)
         if self.count > self._limit:
             raise PayloadTooLarge(too_large_message(self._limit))
@@ -109,9 +111,9 @@ def _human(size):
 
 def upload(connection_id, path):
     """Stream the raw request body into ``path``; never holds the whole file in memory."""
-    path = clean_path(path)
-    if not path:
+    if not path or path.endswith("/"):
         raise ValidationError("Give the file a name: ?path=folder/file.csv")
+    path = clean_path(path)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(too_large_message(limit))

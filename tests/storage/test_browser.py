@@ -62,6 +62,18 @@ def test_upload_list_download_delete(app, live_server, team, page, tmp_path):
     assert sorted(listed) == sorted(n for n in files if n != "notes été.txt")
     screenshot(page, "files-after-delete")
 
+    # drag and drop: a file dropped on the browser card uploads into the open folder
+    page.evaluate(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File(["x,y\\n1,2\\n"], "dropped.csv", {type: "text/csv"}));
+            const target = document.getElementById("browser");
+            target.dispatchEvent(new DragEvent("dragenter", {dataTransfer: data, bubbles: true}));
+            target.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+        }"""
+    )
+    page.locator(".file-table .file-name", has_text="dropped.csv").wait_for()
+
 
 def test_viewer_sees_no_write_controls_and_owner_pages_render(app, live_server, team, page):
     _open_team_files(page, live_server, team, "owner")
