@@ -8,9 +8,8 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from controllers.access import require_role
+from entity import accounts
 from entity.db import get_db
-from entity.user import UserRepository
-from entity.workspace import WorkspaceRepository
 
 bp = Blueprint("dashboard", __name__)
 
@@ -27,8 +26,6 @@ def index():
 @require_role("viewer")
 def _dashboard():
     db = get_db()
-    members = WorkspaceRepository(db).list_members(g.workspace.id)
-    people = UserRepository(db).get_many([m.user_id for m in members])
-    rows = [(people[m.user_id], m) for m in members if m.user_id in people]
+    rows = accounts.workspace_people(db, g.workspace.id)
     panels = [p for p in (panel(g.workspace) for panel in PANELS) if p]
     return render_template("dashboard.html", rows=rows, panels=panels)

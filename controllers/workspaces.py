@@ -6,7 +6,6 @@ from flask_login import current_user
 from controllers.access import require_login, require_role
 from entity import accounts, validators
 from entity.db import get_db
-from entity.user import UserRepository
 from entity.workspace import ROLES, WorkspaceRepository
 from exception_layer.errors import AppError, NotFound
 
@@ -21,9 +20,7 @@ def settings():
 
 def _settings_page(status=200):
     db = get_db()
-    members = WorkspaceRepository(db).list_members(g.workspace.id)
-    people = UserRepository(db).get_many([m.user_id for m in members])
-    rows = [(people[m.user_id], m) for m in members if m.user_id in people]
+    rows = accounts.workspace_people(db, g.workspace.id)
     return render_template("workspaces/settings.html", rows=rows, roles=ROLES), status
 
 

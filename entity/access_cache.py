@@ -12,27 +12,32 @@ import time
 
 TTL_S = 2.0
 
-_entries = {}  # (database name, kind, user id) -> (expires at, value)
+MAX_ENTRIES = 10_000
+
+_entries = {}  # (database name, kind, user or workspace id) -> (expires at, value)
 _lock = threading.Lock()
 
 
-def cached(db, kind, user_id, load):
-    key = (db.name, kind, user_id)
+def cached(db, kind, owner_id, load):
+    key = (db.name, kind, owner_id)
     now = time.monotonic()
     entry = _entries.get(key)
     if entry and entry[0] > now:
         return entry[1]
     value = load()
     with _lock:
+        if len(_entries) >= MAX_ENTRIES:
+            for stale in [k for k, (expires, _) in _entries.items() if expires <= now]:
+                del _entries[stale]
         _entries[key] = (now + TTL_S, value)
     return value
 
 
-def forget(user_id=None):
-    """Drop one user's entries, or everyone's."""
+def forget(*owner_ids):
+    """Drop the entries of these user or workspace ids; with none given, drop everything."""
     with _lock:
-        if user_id is None:
+        if not owner_ids:
             _entries.clear()
-        else:
-            for key in [k for k in _entries if k[2] == user_id]:
-                del _entries[key]
+            return
+        for key in [k for k in _entries if k[2] in owner_ids]:
+            del _entries[key]

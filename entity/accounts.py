@@ -2,7 +2,7 @@
 
 import logging
 
-from entity import validators
+from entity import access_cache, validators
 from entity.hashing import hash_password, verify_password
 from entity.token import TokenRepository
 from entity.user import UserRepository
@@ -98,3 +98,14 @@ def set_disabled(db, actor, user_id, disabled):
     if actor.id == user_id:
         raise Conflict("You cannot disable your own account.")
     UserRepository(db).update(user_id, disabled=bool(disabled))
+
+
+def workspace_people(db, workspace_id):
+    """The workspace's members as (User, Membership), oldest first; cached like the header."""
+
+    def load():
+        members = WorkspaceRepository(db).list_members(workspace_id)
+        people = UserRepository(db).get_many([m.user_id for m in members])
+        return [(people[m.user_id], m) for m in members if m.user_id in people]
+
+    return access_cache.cached(db, "people", workspace_id, load)

@@ -1,5 +1,6 @@
 """Password and token hashing."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -8,9 +9,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 TOKEN_PREFIX = "mlp_"
 
-# A hash of a random password, checked when the account does not exist, so that an unknown
-# email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
+@functools.cache
+def _dummy_hash():
+    """A hash of a random password, checked when the account does not exist, so that an
+    unknown email takes as long as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 
 def hash_password(password):
@@ -18,7 +23,7 @@ def hash_password(password):
 
 
 def verify_password(password_hash, password):
-    return check_password_hash(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    return check_password_hash(password_hash or _dummy_hash(), password) and bool(password_hash)
 
 
 def new_token():

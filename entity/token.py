@@ -1,13 +1,15 @@
 """Personal access tokens for scripts; only a hash of each token is stored."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from entity.hashing import hash_token, new_token
 from entity.records import now, object_id
 from exception_layer.errors import NotFound
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass
@@ -44,11 +46,16 @@ class TokenRepository:
         return ApiToken.from_doc(doc), token
 
     def user_id_for(self, token):
-        """The owner of a live token (and mark it used), or None."""
-        doc = self.col.find_one_and_update(
-            {"token_hash": hash_token(token)}, {"$set": {"last_used_at": now()}},
-            return_document=ReturnDocument.AFTER)
-        return doc["user_id"] if doc else None
+        """The owner of a live token, or None; `last_used_at` is kept to the minute."""
+        doc = self.col.find_one({"token_hash": hash_token(token)},
+                                {"user_id": 1, "last_used_at": 1})
+        if not doc:
+            return None
+        moment = now()
+        last = doc.get("last_used_at")
+        if last is None or moment - last > LAST_USED_RESOLUTION:
+            self.col.update_one({"_id": doc["_id"]}, {"$set": {"last_used_at": moment}})
+        return doc["user_id"]
 
     def list(self, user_id):
         docs = self.col.find({"user_id": user_id}).sort("created_at", ASCENDING)

@@ -106,7 +106,7 @@ class WorkspaceRepository:
                                      "role": role, "created_at": now()})
         except DuplicateKeyError as exc:
             raise Conflict("That person is already a member of this workspace.") from exc
-        access_cache.forget(user_id)
+        access_cache.forget(user_id, workspace_id)
 
     def set_role(self, workspace_id, user_id, role):
         _check_role(role)
@@ -117,7 +117,7 @@ class WorkspaceRepository:
             self._keep_an_owner(workspace_id)
         self.members.update_one({"workspace_id": workspace_id, "user_id": user_id},
                                 {"$set": {"role": role}})
-        access_cache.forget(user_id)
+        access_cache.forget(user_id, workspace_id)
 
     def remove_member(self, workspace_id, user_id):
         current = self.membership(workspace_id, user_id)
@@ -126,7 +126,7 @@ class WorkspaceRepository:
         if current.role == "owner":
             self._keep_an_owner(workspace_id)
         self.members.delete_one({"workspace_id": workspace_id, "user_id": user_id})
-        access_cache.forget(user_id)
+        access_cache.forget(user_id, workspace_id)
 
     def _keep_an_owner(self, workspace_id):
         owners = self.members.count_documents({"workspace_id": workspace_id, "role": "owner"})
