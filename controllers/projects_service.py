@@ -121,6 +121,16 @@ def update_project(db, workspace_id, project_id, values):
     repo = ProjectRepository(db)
     project = repo.get(workspace_id, project_id)
     values = dict(values)
+    texts = dict(project.schema_texts or {})
+    for kind in KINDS:
+        key = f"{kind}_schema"
+        if key in values:
+            texts.pop(kind, None)
+            if values[key]:
+                schema = parse_schema(values[key])
+                values[key] = schema.to_classic()
+                texts[kind] = schema.export()
+            values["schema_texts"] = texts
     if "connection_id" in values:
         values["connection_id"] = _check_connection(db, workspace_id, values["connection_id"])
     if "root" in values:
