@@ -119,6 +119,7 @@ class S3Storage(CloudStorage):
         self._timeouts = (connect_timeout, read_timeout, attempts)
         self.part_size = part_size
         self.concurrency = concurrency
+        self._completion_client = client
 
     @classmethod
     def from_settings(cls, settings, **options):
@@ -142,22 +143,31 @@ class S3Storage(CloudStorage):
     @property
     def client(self):
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            connect, read, attempts = self._timeouts
-            config = Config(
-                connect_timeout=connect,
-                read_timeout=read,
-                retries={"max_attempts": attempts, "mode": "standard"},
-                s3={"addressing_style": "path"} if self._options["endpoint_url"] else {},
-                max_pool_connections=max(10, self.concurrency * 2),
-            )
-            try:
-                self._client = boto3.session.Session().client("s3", config=config, **self._options)
-            except ValueError as error:
-                raise StorageError("The endpoint URL is not valid.") from error
+            self._client = self._build_client(self._timeouts[1], self._timeouts[2])
         return self._client
+
+    @property
+    def completion_client(self):
+        """Completing a large multipart upload can take minutes; it is never retried blind."""
+        if self._completion_client is None:
+            self._completion_client = self._build_client(max(self._timeouts[1], 600), 1)
+        return self._completion_client
+
+    def _build_client(self, read_timeout, attempts):
+        import boto3
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=self._timeouts[0],
+            read_timeout=read_timeout,
+            retries={"max_attempts": attempts, "mode": "standard"},
+            s3={"addressing_style": "path"} if self._options["endpoint_url"] else {},
+            max_pool_connections=max(10, self.concurrency * 2),
+        )
+        try:
+            return boto3.session.Session().client("s3", config=config, **self._options)
+        except ValueError as error:
+            raise StorageError("The endpoint URL is not valid.") from error
 
     def _call(self, method, subject="", **kwargs):
         try:
@@ -258,13 +268,15 @@ class S3Storage(CloudStorage):
         upload_id = self._call("create_multipart_upload", path, Key=path)["UploadId"]
         try:
             parts, total = self._upload_parts(path, upload_id, head, stream, part_size)
-            self._call(
-                "complete_multipart_upload",
-                path,
-                Key=path,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": parts},
-            )
+            try:
+                self.completion_client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=path,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+            except _errors() as error:
+                raise translate(error, path) from error
         except BaseException:
             # an incomplete multipart upload is invisible; abort it so it holds no space
             try:
