@@ -150,7 +150,8 @@ def phase_seed(work, limit_mb):
     names = list(schema["ColName"])
     files, total = folder_bytes(work / "p" / "training_batches", limit_mb)
     out = work / "seed"
-    out.mkdir(exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
     began = time.perf_counter()
     connection = sqlite3.connect(out / "training.db")
     columns_sql = ", ".join(f'"{n}" TEXT' for n in names)
@@ -181,7 +182,9 @@ def run_phase(name, work, limit_mb):
     command = [sys.executable, __file__, "--phase", name, "--work", str(work)]
     if limit_mb:
         command += ["--limit-mb", str(limit_mb)]
-    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"phase {name} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
