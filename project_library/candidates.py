@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -20,6 +21,40 @@ from project_library.metrics import is_classification
 
 UNKNOWN_CODE = -1
 MISSING_CODE = -2
+
+
+class PriorCorrected:
+    """Predict argmax of p(class | x) / p(class): the decision rule that maximises balanced
+    accuracy for calibrated probabilities, so rare classes are predicted at all."""
+
+    def __init__(self, estimator, priors=None):
+        self.estimator = estimator
+        self.priors = priors
+
+    def fit(self, X, y):
+        self.estimator.fit(X, y)
+        labels, counts = np.unique(np.asarray(y), return_counts=True)
+        lookup = dict(zip(labels.tolist(), counts / counts.sum(), strict=True))
+        self.priors = np.array([lookup.get(c, 1.0) for c in self.classes_.tolist()])
+        return self
+
+    @property
+    def classes_(self):
+        return self.estimator.classes_
+
+    @property
+    def named_steps(self):
+        return self.estimator.named_steps
+
+    def predict_proba(self, X):
+        return self.estimator.predict_proba(X)
+
+    def predict(self, X):
+        return prior_corrected(self.classes_, self.predict_proba(X), self.priors)
+
+
+def prior_corrected(classes, proba, priors):
+    return np.asarray(classes)[np.argmax(proba / np.maximum(priors, 1e-12), axis=1)]
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,10 @@ def train_clustered(
                 log=log,
                 cancel=cancel,
             )
-            model = best.build(numeric, categorical, options.n_jobs).fit(X[rows], y_c)
+            from project_library.training import build_final
+
+            model = build_final(best, cluster_scores, numeric, categorical, options.n_jobs)
+            model.fit(X[rows], y_c)
             for s in cluster_scores:
                 s.name = f"cluster{cluster}:{s.name}"
             scores.extend(cluster_scores)

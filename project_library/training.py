@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from exception_layer.errors import ValidationError
 from project_library import metrics as metric_defs
 from project_library.cancellation import check_cancel
-from project_library.candidates import candidates_for
+from project_library.candidates import PriorCorrected, candidates_for, prior_corrected
 from project_library.cleaning import clean_training_table, prepare_features
 from project_library.splitting import fold_ids, holdout_mask, stratified_sample
 
@@ -81,6 +81,7 @@ class CandidateScore:
     fold_scores: list = field(default_factory=list)
     seconds: float = 0.0
     note: str = ""
+    decision: str = "argmax"  # or "prior": argmax of p(class|x) / p(class)
 
     def to_dict(self):
         return {
@@ -91,6 +92,7 @@ class CandidateScore:
             "fold_scores": [round(s, 6) for s in self.fold_scores],
             "seconds": round(self.seconds, 3),
             "note": self.note,
+            "decision": self.decision,
         }
 
 
@@ -140,6 +142,32 @@ def aligned_proba(estimator, X, classes):
     for j, c in enumerate(own):
         out[:, index[c]] = raw[:, j]
     return out
+
+
+DECISION_METRICS = ("balanced_accuracy", "f1_macro")
+
+
+def evaluate_rules(metric, task, estimator, X, y, classes, y_train):
+    """Score of each decision rule: plain argmax, and (for metrics that weigh every class
+    alike) the prior-corrected rule, both from one set of fold predictions."""
+    scores = {"argmax": evaluate(metric, task, estimator, X, y, classes)}
+    if metric in DECISION_METRICS and classes is not None and hasattr(estimator, "predict_proba"):
+        proba = aligned_proba(estimator, X, classes)
+        labels, counts = np.unique(y_train, return_counts=True)
+        share = dict(zip(labels.tolist(), counts / counts.sum(), strict=True))
+        priors = np.array([share.get(c, 1.0) for c in classes])
+        predicted = prior_corrected(classes, proba, priors)
+        scores["prior"] = metric_defs.score(metric, task, y, predicted, proba, classes)
+    return scores
+
+
+def build_final(best, scores, numeric, categorical, n_jobs):
+    """The chosen candidate, unfitted, with the decision rule cross-validation preferred."""
+    estimator = best.build(numeric, categorical, n_jobs)
+    chosen = next((s for s in scores if s.name.endswith(best.name) and s.status == "scored"), None)
+    if chosen is not None and chosen.decision == "prior":
+        return PriorCorrected(estimator)
+    return estimator
 
 
 def evaluate(metric, task, estimator, X, y, classes):
@@ -228,7 +256,7 @@ def select_model(
                 )
                 continue
         began = time.monotonic()
-        fold_scores, status, note = [], "scored", ""
+        fold_scores, status, note = {}, "scored", ""
         for fold in range(options.cv_folds):
             check_cancel(cancel)
             train_rows, test_rows = folds != fold, folds == fold
@@ -236,32 +264,49 @@ def select_model(
             try:
                 with threads_for(int(train_rows.sum())):
                     pipeline.fit(Xs[train_rows], ys[train_rows])
-                value = evaluate(metric, task, pipeline, Xs[test_rows], ys[test_rows], classes)
+                values = evaluate_rules(
+                    metric, task, pipeline, Xs[test_rows], ys[test_rows], classes, ys[train_rows]
+                )
             except (ValueError, ArithmeticError, MemoryError) as exc:
                 status, note = "failed", f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("candidate=%s failed error=%s", candidate.name, note)
                 break
-            fold_scores.append(value)
+            for rule, value in values.items():
+                fold_scores.setdefault(rule, []).append(value)
             if best is not None and clock.remaining < 0:
                 status, note = "stopped", "time budget reached during cross-validation"
                 break
         seconds = time.monotonic() - began
-        if fold_scores:
+        done = len(fold_scores.get("argmax", []))
+        if done:
             # Keep the most pessimistic estimate seen so far: costs vary with the data.
-            observed = seconds * options.cv_folds / len(fold_scores) / candidate.relative_cost
+            observed = seconds * options.cv_folds / done / candidate.relative_cost
             unit_cost = max(unit_cost or 0.0, observed)
-        mean = float(np.nanmean(fold_scores)) if fold_scores and status == "scored" else None
+        mean, decision = None, "argmax"
+        if done and status == "scored":
+            for rule, values in fold_scores.items():
+                value = float(np.nanmean(values))
+                if mean is None or metric_defs.is_better(metric, value, mean):
+                    mean, decision = value, rule
         scores.append(
             CandidateScore(
-                candidate.name, candidate.label, status, mean, fold_scores, seconds, note
+                candidate.name,
+                candidate.label,
+                status,
+                mean,
+                fold_scores.get(decision, []),
+                seconds,
+                note,
+                decision,
             )
         )
         log.info(
-            "candidate=%s status=%s cv_%s=%s seconds=%.2f",
+            "candidate=%s status=%s cv_%s=%s decision=%s seconds=%.2f",
             candidate.name,
             status,
             metric,
             "n/a" if mean is None else f"{mean:.4f}",
+            decision,
             seconds,
         )
         if mean is not None and metric_defs.is_better(metric, mean, best_score):
@@ -353,10 +398,12 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
         check_cancel(cancel)
         if progress:
             progress(82, f"Fitting {best.label} on the training split")
-        estimator = best.build(numeric, categorical, options.n_jobs)
+        estimator = build_final(best, scores, numeric, categorical, options.n_jobs)
         with threads_for(len(y_train)):
             estimator.fit(X_train, y_train)
         name, label, params = best.name, best.label, public_params(estimator)
+        if isinstance(estimator, PriorCorrected):
+            params["decision_rule"] = "prior-corrected argmax"
     check_cancel(cancel)
     model = TrainedModel(
         options.task,

@@ -177,3 +177,25 @@ def test_text_numbers_in_a_string_column_become_numeric():
     frame["bmi"] = frame["bmi"].map(lambda v: f" {v}").astype("str")
     clean = clean_training_table(frame, task="regression", target="label")
     assert "bmi" in clean.numeric_columns
+
+
+def test_rare_class_is_predicted_thanks_to_the_prior_corrected_rule():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=1500, n_features=12, weights=[0.96], flip_y=0.02, class_sep=0.6, random_state=3
+    )
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(12)])
+    frame["label"] = np.where(y == 1, "rare", "common")
+    frame["_source_file"], frame["_row"] = "a.csv", np.arange(1, len(frame) + 1)
+    result = train(
+        frame,
+        TrainingOptions(
+            task="binary", target="label", time_budget_s=60, candidates=("extra_trees",)
+        ),
+    )
+    chosen = next(c for c in result.candidates if c.name == "extra_trees")
+    assert chosen.decision == "prior"
+    assert result.params["decision_rule"] == "prior-corrected argmax"
+    assert result.metrics["balanced_accuracy"] > 0.6
+    assert "rare" in set(result.model.predict(frame))
