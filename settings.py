@@ -26,6 +26,9 @@ DEFAULTS = {
     "EXECUTOR": "threads",  # "threads" or "celery"
     "RUN_WORKERS": 2,
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CELERY_VISIBILITY_TIMEOUT": 3600,  # seconds; keep above the longest run
+    "RUN_NICE": 10,  # CPU priority of run threads (higher = lower priority)
+    "RUN_RECOVERY": True,  # at start-up: interrupt orphaned runs, re-enqueue queued ones
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,
