@@ -19,8 +19,8 @@ def test_configure_validate_and_read_evidence(app, live_server, team, page, tmp_
 
     sign_in(page, live_server, team.users["admin"].email, team.password)
     page.goto(f"{live_server}/workspace")
-    page.select_option("#ws-select", team.workspace_id)
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#ws-select", team.workspace_id)  # the switcher submits itself
     page.goto(f"{live_server}/projects")
     screenshot(page, "projects-empty")
     page.get_by_role("link", name="New project").first.click()
