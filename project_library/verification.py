@@ -160,7 +160,7 @@ def verify(
     with open_stream() as stream:
         head = _sniff(stream)
         tap = _Tap(stream, head)
-        problem, header = _check_head(head, schema, strict_headers, check)
+        problem, header = _check_head(head, schema, strict_headers, check, required)
         if problem:
             check.reasons.append(problem)
             check.size = max(tap.size, len(head))
@@ -175,7 +175,7 @@ def verify(
     return check
 
 
-def _check_head(head, schema, strict_headers, check):
+def _check_head(head, schema, strict_headers, check, required=()):
     if not head:
         return Reason("empty_file", "The file is empty (0 bytes).", {"size": 0}), None
     if b"\0" in head or not _decodes(head):
@@ -205,7 +205,8 @@ def _check_head(head, schema, strict_headers, check):
         extra = [h.strip() for h in header if h.strip() and _loose(h) not in in_schema]
         return Reason(
             "column_count",
-            f"The file has {len(header)} columns; the schema declares {expected}.",
+            f"The file has {len(header)} columns; the schema declares {expected}."
+            + _count_hint(header, missing, required, expected),
             {
                 "expected": expected,
                 "found": len(header),
@@ -236,6 +237,17 @@ def _check_head(head, schema, strict_headers, check):
     if not body and len(head) < SNIFF_BYTES:
         return Reason("no_rows", "The file has a header but no data rows.", {"rows": 0}), header
     return None, header
+
+
+def _count_hint(header, missing, required, expected):
+    """A likely cause, when the file is one column short and that column is the target."""
+    lacking = [name for name in missing if name in required]
+    if lacking and len(header) == expected - 1:
+        return (
+            f" Its header lacks the target '{lacking[0]}': is it a prediction batch in the "
+            "training folder?"
+        )
+    return ""
 
 
 def _loose(name):

@@ -238,3 +238,11 @@ def test_windows_line_ends_and_byte_order_mark_are_accepted(frame, schema):
 def test_last_line_without_newline(frame, schema):
     check = run(csv_text(frame.head(7)).rstrip("\n"), schema)
     assert check.accepted and check.rows == 7
+
+
+def test_a_prediction_file_in_the_training_folder_is_named_as_such(frame, schema):
+    check = run(
+        csv_text(frame.drop(columns=["target"]).head(5)), schema, required_columns=["target"]
+    )
+    assert codes(check.reasons) == ["column_count"]
+    assert "lacks the target 'target'" in check.reasons[0].message
