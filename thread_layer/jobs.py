@@ -53,21 +53,25 @@ def execute_run(app, run_id):
             message = outcome.pop("message")
             log.step = "done"
             log.info("run_succeeded %s", message)
-            run = runs.finish(run, "succeeded", message, step="done", **outcome)
+            status, fields = "succeeded", {"step": "done", **outcome}
         except RunCancelled:
             log.step = "cancelled"
             log.warning("run_cancelled at the next step after the request")
-            run = runs.finish(
-                run, "cancelled", "Cancelled at the user's request.", step="cancelled"
+            status, message, fields = (
+                "cancelled",
+                "Cancelled at the user's request.",
+                {"step": "cancelled"},
             )
         except Exception as exc:  # noqa: BLE001 - the job boundary: record, never re-raise
-            reason = one_line(exc)
+            message = one_line(exc)
             log.step = "failed"
-            log.error("run_failed reason=%s", reason)
-            run = runs.finish(
-                run, "failed", reason, step="failed", error_traceback=traceback.format_exc()
-            )
+            log.error("run_failed reason=%s", message)
+            status = "failed"
+            fields = {"step": "failed", "error_traceback": traceback.format_exc()}
+        # The log is complete (archive included) before the status turns final, so whoever
+        # sees the final status has every line.
         _archive_log(db, run, project, storage, log)
+        run = runs.finish(run, status, message, **fields)
         if project is not None:
             mail.notify(db, current_app, run, project, run.status, log=log)
         return run
