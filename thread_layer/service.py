@@ -22,6 +22,7 @@ def start_run(app, workspace_id, project_id, kind, user):
             workspace_id=workspace_id,
             project_id=project.id,
             kind=kind,
+            project_name=project.name,
             created_by=getattr(user, "id", None),
             created_by_email=getattr(user, "email", None),
             created_by_name=getattr(user, "name", None),
