@@ -96,7 +96,7 @@ class AzureBlobStorage(CloudStorage):
         read_timeout=20,
         attempts=2,
         block_size=BLOCK_SIZE,
-        concurrency=4,
+        concurrency=3,
         api_version=None,
     ):
         self.container = container

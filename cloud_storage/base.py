@@ -192,17 +192,30 @@ class CloudStorage(abc.ABC):
         return digest.hexdigest()
 
 
+READ_PIECE = 1024 * 1024
+
+
 def read_full(stream, size):
-    """Read up to ``size`` bytes, looping over short reads (sockets return less)."""
-    parts = []
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(remaining)
+    """Read up to ``size`` bytes, looping over short reads (sockets return less).
+
+    The source is read in pieces of at most 1 MiB: WSGI servers buffer what one read asks
+    for (gunicorn holds about four copies of it), so one 8 MiB read would cost far more.
+    """
+    return bytes(read_part(stream, size))
+
+
+def read_part(stream, size):
+    """Like read_full, into one bytearray (no extra copy); SDKs that take bytearray use it."""
+    buffer = bytearray(size)
+    filled = 0
+    while filled < size:
+        chunk = stream.read(min(size - filled, READ_PIECE))
         if not chunk:
             break
-        parts.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(parts)
+        buffer[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    del buffer[filled:]
+    return buffer
 
 
 class CountingReader(io.RawIOBase):

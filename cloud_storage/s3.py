@@ -10,7 +10,7 @@ from cloud_storage.base import (
     GuardedReader,
     Listing,
     SettingField,
-    read_full,
+    read_part,
 )
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
 from integration.paths import clean_path
@@ -261,9 +261,9 @@ class S3Storage(CloudStorage):
             raise ValidationError("A file needs a name.")
         # S3 allows 10,000 parts: a file of known size gets parts big enough to fit.
         part_size = max(self.part_size, -(-(length or 0) // 9_000))
-        head = read_full(stream, part_size)
+        head = read_part(stream, part_size)
         if len(head) < part_size:
-            self._call("put_object", path, Key=path, Body=head)
+            self._call("put_object", path, Key=path, Body=bytes(head))
             return len(head)
         upload_id = self._call("create_multipart_upload", path, Key=path)["UploadId"]
         try:
@@ -314,7 +314,7 @@ class S3Storage(CloudStorage):
                         raise failed[0].exception()
                     futures.append(pool.submit(send, number, chunk))
                     total += len(chunk)
-                    chunk, number = read_full(stream, part_size), number + 1
+                    chunk, number = read_part(stream, part_size), number + 1
             except BaseException:
                 for future in futures:
                     future.cancel()
