@@ -379,13 +379,22 @@ def measure(args, work):
     done = wait(base, token, workspace, run["id"])
     platform_predict = parse_time(done["finished_at"]) - t0
     model, _ = model_store.load_model(storage, "p/models", 1, "secret")
-    began = time.perf_counter()
-    parts = [pd.read_csv(p) for p in sorted((files_root / "prediction_batches").iterdir())]
-    data = pd.concat(parts, ignore_index=True)
-    data["_source_file"], data["_row"] = "x", np.arange(1, len(data) + 1)
-    out = predict_table(model, data, ("row_id",))
-    out.to_csv(work / "baseline.csv", index=False)
-    baseline_predict = time.perf_counter() - began
+    baseline = {}
+
+    def baseline_run():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), app.config.get("RUN_NICE", 10))
+        began = time.perf_counter()
+        parts = [pd.read_csv(p) for p in sorted((files_root / "prediction_batches").iterdir())]
+        data = pd.concat(parts, ignore_index=True)
+        data["_source_file"], data["_row"] = "x", np.arange(1, len(data) + 1)
+        out = predict_table(model, data, ("row_id",))
+        out.to_csv(work / "baseline.csv", index=False)
+        baseline["seconds"] = time.perf_counter() - began
+
+    worker = threading.Thread(target=baseline_run)  # at the jobs' priority, like the training
+    worker.start()
+    worker.join()
+    baseline_predict = baseline["seconds"]
     results["predict"] = {
         "rows": done.get("output_rows"),
         "platform_s": platform_predict,
@@ -451,7 +460,8 @@ def render(r, args):
         "",
         f"`.venv/bin/python bench/runs.py --write-docs` ({r['when']}, 2 shared cores; "
         f"training table {args.train_rows} rows × {FEATURES + 1} features, every candidate in "
-        "both, the direct run at the platform jobs' CPU priority (nice 10, `MLP_RUN_NICE`); "
+        "both; the direct training and the read_csv+predict+to_csv baseline run at the platform "
+        "jobs' CPU priority (nice 10, `MLP_RUN_NICE`) so ratios measure the platform itself; "
         "the app on a threaded werkzeug server with its embedded database).",
         "",
         "| measure | result | ratio | goal | met |",
