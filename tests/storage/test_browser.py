@@ -108,3 +108,24 @@ def test_unreachable_storage_shows_a_clear_message(app, live_server, team, page)
     page.get_by_role("link", name="Archive bucket").click()
     page.get_by_role("alert").get_by_text("Cannot reach the storage endpoint").wait_for()
     screenshot(page, "files-storage-error")
+
+
+def test_a_large_folder_pages_through(app, live_server, team, page):
+    from entity.connection import ConnectionRepository
+    from entity.db import get_db
+    from integration.registry import get_storage
+
+    with app.app_context():
+        storage = get_storage(ConnectionRepository(get_db()).ensure_default(team.workspace_id))
+    for i in range(450):
+        storage.write_bytes(f"archive/batch_{i:04d}.csv", b"a,b\n1,2\n")
+    _open_team_files(page, live_server, team, "viewer")
+    page.get_by_role("link", name="archive").click()
+    assert page.locator(".file-table .file-name").count() == 200
+    assert page.get_by_role("button", name="Upload files").count() == 0  # viewers only read
+    screenshot(page, "files-large-folder", full_page=False)
+    page.get_by_role("link", name="Next page →").click()
+    assert page.locator(".file-table .file-name").first.inner_text() == "batch_0200.csv"
+    page.get_by_role("link", name="Next page →").click()
+    assert page.locator(".file-table .file-name").count() == 50
+    assert page.get_by_role("link", name="Next page →").count() == 0
