@@ -5,7 +5,7 @@ from flask import jsonify, request
 from controllers import storage_service as service
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
-from exception_layer.errors import ValidationError
+from exception_layer.errors import StorageError, ValidationError
 
 bp = api_blueprint("storage_api", __name__)
 
@@ -32,7 +32,13 @@ def create_connection():
     created = service.create_connection(
         field(body, "name"), field(body, "provider"), field(body, "settings", kind=dict)
     )
-    return jsonify(created.to_dict()), 201
+    # Saved either way (a bucket may be created later); the answer says whether it works now.
+    try:
+        service.test_connection(created.id)
+        test = {"ok": True, "message": "Connected: the bucket is reachable."}
+    except StorageError as exc:
+        test = {"ok": False, "message": exc.message}
+    return jsonify({**created.to_dict(), "test": test}), 201
 
 
 @bp.get("/connections/<connection_id>")

@@ -247,8 +247,22 @@ def test_stopped_storage_shows_a_clear_error_page(client, team, app, tmp_path):
         bucket = "gone-soon"
         service.create_bucket(bucket)
         body = {"name": "Moto", "provider": "s3", "settings": service.settings(bucket)}
-        cid = client.post(API, json=body, headers=team.headers("owner")).get_json()["id"]
+        created = client.post(API, json=body, headers=team.headers("owner")).get_json()
+        assert created["test"] == {"ok": True, "message": "Connected: the bucket is reachable."}
+        cid = created["id"]
         assert put(client, team, cid, "a.csv", b"1").status_code == 201
+        unknown = {**body, "name": "Unknown", "settings": service.settings("no-such-bucket")}
+        answer = client.post(API, json=unknown, headers=team.headers("owner"))
+        assert answer.status_code == 201
+        assert answer.get_json()["test"] == {
+            "ok": False,
+            "message": "Bucket not found. Check the bucket name and region.",
+        }
+        listing = client.get(
+            f"{API}/{answer.get_json()['id']}/files", headers=team.headers("viewer")
+        )
+        assert listing.status_code == 502
+        assert listing.get_json()["error"]["message"].startswith("Bucket not found")
         service.process.stop()
         api = client.get(f"{API}/{cid}/files", headers=team.headers("viewer"))
         assert api.status_code == 502
