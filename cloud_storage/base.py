@@ -162,8 +162,23 @@ class CloudStorage(abc.ABC):
         if is_within(dst, src):
             raise ValidationError("A folder cannot be copied into itself.")
         self.make_folder(dst)
+        for folder in self._folders_below(src):  # empty folders come along too
+            self.make_folder(dst + folder[len(src) :])
         for item in self.walk(src):
             self._copy_file(item.path, dst + item.path[len(src) :])
+
+    def _folders_below(self, folder):
+        pending = [folder]
+        while pending:
+            current, page = pending.pop(), None
+            while True:
+                listing = self.list(current, page=page)
+                for entry in listing.folders:
+                    yield entry.path
+                    pending.append(entry.path)
+                page = listing.next
+                if not page:
+                    break
 
     def move(self, src, dst):
         src, dst = clean_path(src), clean_path(dst)

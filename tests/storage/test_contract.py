@@ -155,6 +155,7 @@ def test_make_folder_delete_and_recursive_delete(storage):
 def test_copy_and_move_files_and_folders(storage):
     storage.write_bytes("src/a.csv", b"A")
     storage.write_bytes("src/deep/b.csv", b"B")
+    storage.make_folder("src/empty")
     storage.copy("src/a.csv", "copy.csv")
     storage.copy("src", "dup")
     assert storage.read_bytes("copy.csv") == b"A"
@@ -162,6 +163,7 @@ def test_copy_and_move_files_and_folders(storage):
     storage.move("dup", "moved")
     storage.move("copy.csv", "moved/renamed.csv")
     assert not storage.exists("dup") and not storage.exists("copy.csv")
+    assert storage.stat("moved/empty").is_folder
     assert [e.path for e in storage.walk("moved")] == [
         "moved/a.csv",
         "moved/deep/b.csv",
