@@ -29,9 +29,10 @@ def translate(error, subject=""):
 
     if isinstance(error, ax.ResourceNotFoundError):
         code = getattr(error, "error_code", None) or ""
-        logger.warning("azure request failed code=%s status=404", code)
         if code == "ContainerNotFound":
+            logger.warning("azure request failed code=%s status=404", code)
             return StorageError(_NO_CONTAINER)
+        logger.debug("azure blob not found code=%s", code)
         return NotFound(f"There is no file '{subject}'." if subject else "Not found.")
     if isinstance(error, ax.ClientAuthenticationError):
         logger.warning("azure authentication failed")

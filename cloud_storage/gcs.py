@@ -31,9 +31,10 @@ def translate(error, subject="", missing=None):
     if isinstance(error, gx.RetryError) and error.cause is not None:
         return translate(error.cause, subject, missing)
     if isinstance(error, gx.NotFound):
-        logger.warning("gcs request failed status=404")
         if missing is not None:
+            logger.warning("gcs request failed status=404")
             return missing
+        logger.debug("gcs object not found")
         return NotFound(f"There is no file '{subject}'." if subject else "Not found.")
     if isinstance(error, gx.Forbidden | gx.Unauthorized):
         logger.warning("gcs access denied status=%s", error.code)

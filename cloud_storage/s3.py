@@ -42,9 +42,10 @@ def translate(error, subject=""):
     if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        logger.warning("s3 request failed code=%s status=%s", code, status)
         if code in ("NoSuchKey", "NotFound") or (status == 404 and code != "NoSuchBucket"):
+            logger.debug("s3 object not found code=%s", code)
             return NotFound(f"There is no file '{subject}'." if subject else "Not found.")
+        logger.warning("s3 request failed code=%s status=%s", code, status)
         if code in _CODES:
             return StorageError(_CODES[code])
         if status == 403:
