@@ -29,8 +29,7 @@ def predict_table(model, frame, id_columns=(), *, cancel=None):
         for column in id_columns or ():
             if column in chunk.columns and column not in out.columns:
                 out[column] = chunk[column]
-        out["prediction"] = model.predict(chunk)
-        proba = model.predict_proba(chunk)
+        out["prediction"], proba = model.predict_with_proba(chunk)
         if proba is not None:
             for position, label in enumerate(model.classes):
                 out[probability_column(label)] = proba[:, position].round(6)

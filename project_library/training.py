@@ -71,6 +71,18 @@ class TrainedModel:
             return None
         return aligned_proba(self.estimator, self.prepare(frame), self.classes)
 
+    def predict_with_proba(self, frame):
+        """(predictions, probabilities or None), computing the probabilities only once."""
+        X = self.prepare(frame)
+        if self.classes is None or not hasattr(self.estimator, "predict_proba"):
+            return self.estimator.predict(X), None
+        proba = aligned_proba(self.estimator, X, self.classes)
+        if isinstance(self.estimator, PriorCorrected):
+            return prior_corrected(self.classes, proba, self.estimator.priors), proba
+        if hasattr(self.estimator, "named_steps"):  # one plain classifier: argmax is predict
+            return np.asarray(self.classes)[np.argmax(proba, axis=1)], proba
+        return self.estimator.predict(X), proba  # e.g. one model per cluster, each its rule
+
 
 @dataclass
 class CandidateScore:

@@ -148,3 +148,9 @@ def test_missing_feature_column_is_explained(trained):
     frame, result = trained
     with pytest.raises(Exception, match="lacks 1 column"):
         predict_table(result.model, frame.drop(columns=["colour"]))
+
+
+def test_predictions_match_the_estimators_own_predict(trained):
+    frame, result = trained
+    out = predict_table(result.model, frame)
+    assert (out["prediction"].to_numpy() == result.model.predict(frame)).all()
