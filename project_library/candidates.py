@@ -64,6 +64,9 @@ class Candidate:
     # Rough cost relative to the first candidate, used to skip what will not fit the budget.
     relative_cost: float
     build: object  # callable(numeric, categorical, n_jobs) -> unfitted Pipeline
+    # Members of one family scale alike with the data, so a member's time predicts another's
+    # far better than a member of another family does.
+    family: str = ""
 
 
 def ordinal_encoder():
@@ -173,19 +176,39 @@ def candidates_for(task, balanced=True, random_state=0):
     # budget estimate; extra trees cost little even on wide tables (sqrt of the features per
     # split), where HistGradientBoosting's cost grows with every column.
     return [
-        Candidate("linear", "Logistic regression" if classify else "Ridge regression", 0.3, linear),
+        Candidate(
+            "linear",
+            "Logistic regression" if classify else "Ridge regression",
+            0.3,
+            linear,
+            "linear",
+        ),
         Candidate(
             "extra_trees",
             "Extra trees",
             1.0,
             forest(ExtraTreesClassifier, ExtraTreesRegressor, 200),
+            "forest",
         ),
-        Candidate("hist_gradient_boosting", "HistGradientBoosting (defaults)", 1.0, hgb_default),
-        Candidate("hist_gradient_boosting_tuned", "HistGradientBoosting (tuned)", 2.5, hgb_tuned),
+        Candidate(
+            "hist_gradient_boosting",
+            "HistGradientBoosting (defaults)",
+            1.0,
+            hgb_default,
+            "boosting",
+        ),
+        Candidate(
+            "hist_gradient_boosting_tuned",
+            "HistGradientBoosting (tuned)",
+            2.5,
+            hgb_tuned,
+            "boosting",
+        ),
         Candidate(
             "random_forest",
             "Random forest",
             2.0,
             forest(RandomForestClassifier, RandomForestRegressor, 200),
+            "forest",
         ),
     ]

@@ -241,7 +241,8 @@ def select_model(
     Xs, ys, gs = X.iloc[rows], np.asarray(y)[rows], np.asarray(groups)[rows]
     folds = fold_ids(ys, gs, task, options.cv_folds, options.random_state)
     scores, best, best_score = [], None, None
-    unit_cost = None  # seconds per relative-cost unit, learnt from the candidates tried
+    unit_cost = None  # seconds per relative-cost unit: the most pessimistic seen so far
+    family_unit = {}  # the same, per family of candidates (a better guess when known)
     start, end = progress_span
     for position, candidate in enumerate(candidates):
         check_cancel(cancel)
@@ -250,7 +251,8 @@ def select_model(
                 start + (end - start) * position / len(candidates), f"Trying {candidate.label}"
             )
         if unit_cost is not None and best is not None:
-            expected = unit_cost * candidate.relative_cost
+            unit = family_unit.get(candidate.family, unit_cost)
+            expected = unit * candidate.relative_cost
             if expected > clock.remaining:
                 log.info(
                     "candidate=%s skipped expected_s=%.1f remaining_s=%.1f",
@@ -294,6 +296,7 @@ def select_model(
             # Keep the most pessimistic estimate seen so far: costs vary with the data.
             observed = seconds * options.cv_folds / done / candidate.relative_cost
             unit_cost = max(unit_cost or 0.0, observed)
+            family_unit[candidate.family] = max(family_unit.get(candidate.family, 0.0), observed)
         mean, decision = None, "argmax"
         if done and status == "scored":
             for rule, values in fold_scores.items():
