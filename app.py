@@ -51,8 +51,12 @@ def register_blueprints(app):
 def register_template_helpers(app):
     @app.context_processor
     def inject():
-        return {"workspace": g.get("workspace"), "role": g.get("role"), "can": can,
-                "my_workspaces": lambda: g.get("my_workspaces", [])}
+        return {
+            "workspace": g.get("workspace"),
+            "role": g.get("role"),
+            "can": can,
+            "my_workspaces": lambda: g.get("my_workspaces", []),
+        }
 
     @app.template_filter("datetime")
     def format_datetime(value):

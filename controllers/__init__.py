@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = [
 def blueprints():
     return [importlib.import_module(name).bp for name in BLUEPRINT_MODULES]
 
+
 # Modules that expose ``commands``: a list of click commands or groups for the `flask` CLI.
 COMMAND_MODULES = [
     "controllers.cli",

@@ -34,11 +34,12 @@ def authenticate_bearer():
         return
     user = None
     if header.startswith("Bearer "):
-        user_id = TokenRepository(get_db()).user_id_for(header[len("Bearer "):].strip())
+        user_id = TokenRepository(get_db()).user_id_for(header[len("Bearer ") :].strip())
         user = load_user(user_id) if user_id else None
     if user is None:
-        raise Unauthorized("The access token is not valid; it may have been revoked.",
-                           code="invalid_token")
+        raise Unauthorized(
+            "The access token is not valid; it may have been revoked.", code="invalid_token"
+        )
     g._login_user = user  # flask-login's per-request user; the session is left untouched
     g.token_auth = True
 
@@ -74,6 +75,7 @@ def load_tenant():
         UserRepository(get_db()).update(current_user.id, current_workspace_id=chosen[0].id)
     g.workspace, g.role = chosen
 
+
 def require_role(role="viewer"):
     """Allow the view to users whose role in the current workspace is at least ``role``."""
 
@@ -86,7 +88,8 @@ def require_role(role="viewer"):
                 raise NotFound("You are not a member of any workspace.")
             if not role_allows(g.role, role):
                 raise PermissionDenied(
-                    f"This needs the {role} role in this workspace; yours is {g.role}.")
+                    f"This needs the {role} role in this workspace; yours is {g.role}."
+                )
             return view(*args, **kwargs)
 
         return wrapped

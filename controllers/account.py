@@ -27,8 +27,12 @@ def profile():
 @require_login
 def update_profile():
     try:
-        accounts.update_profile(get_db(), current_user, request.form.get("display_name", ""),
-                                request.form.get("notification_email", ""))
+        accounts.update_profile(
+            get_db(),
+            current_user,
+            request.form.get("display_name", ""),
+            request.form.get("notification_email", ""),
+        )
     except AppError as error:
         flash(error.message, "error")
         return _page(error.status_code)
@@ -44,8 +48,9 @@ def change_password():
         flash("The new passwords do not match.", "error")
         return _page(400)
     try:
-        accounts.change_password(get_db(), current_user, form.get("current_password"),
-                                 form.get("new_password"))
+        accounts.change_password(
+            get_db(), current_user, form.get("current_password"), form.get("new_password")
+        )
     except AppError as error:
         flash(error.message, "error")
         return _page(error.status_code)

@@ -24,25 +24,32 @@ def _signin_limit():
 def create_token():
     body = json_body()
     email, password = field(body, "email"), field(body, "password")
-    token, secret = accounts.token_for_credentials(get_db(), email, password,
-                                                   field(body, "name", required=False) or "API")
+    token, secret = accounts.token_for_credentials(
+        get_db(), email, password, field(body, "name", required=False) or "API"
+    )
     return jsonify({"id": token.id, "name": token.name, "token": secret}), 201
 
 
 @bp.get("/me")
 @require_login
 def me():
-    return jsonify({
-        "id": current_user.id, "email": current_user.email,
-        "display_name": current_user.display_name, "is_site_admin": current_user.is_site_admin,
-        "workspace": {"id": g.workspace.id, "name": g.workspace.name, "role": g.role}
-        if g.get("workspace") else None,
-    })
+    return jsonify(
+        {
+            "id": current_user.id,
+            "email": current_user.email,
+            "display_name": current_user.display_name,
+            "is_site_admin": current_user.is_site_admin,
+            "workspace": {"id": g.workspace.id, "name": g.workspace.name, "role": g.role}
+            if g.get("workspace")
+            else None,
+        }
+    )
 
 
 @bp.get("/workspaces")
 @require_login
 def workspaces():
     mine = WorkspaceRepository(get_db()).for_user(current_user.id)
-    return jsonify([{"id": w.id, "name": w.name, "personal": w.personal, "role": role}
-                    for w, role in mine])
+    return jsonify(
+        [{"id": w.id, "name": w.name, "personal": w.personal, "role": role} for w, role in mine]
+    )

@@ -20,8 +20,12 @@ def api_blueprint(name, import_name):
 
     @bp.before_request
     def protect_session_writes():
-        if (request.method in UNSAFE and current_user.is_authenticated
-                and not g.get("token_auth") and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        if (
+            request.method in UNSAFE
+            and current_user.is_authenticated
+            and not g.get("token_auth")
+            and current_app.config.get("WTF_CSRF_ENABLED", True)
+        ):
             csrf.protect()
 
     return bp

@@ -35,9 +35,13 @@ def register():
 def register_post():
     form = request.form
     try:
-        user = accounts.register(get_db(), form.get("email"), form.get("password"),
-                                 form.get("display_name", ""),
-                                 signup=current_app.config["SIGNUP"])
+        user = accounts.register(
+            get_db(),
+            form.get("email"),
+            form.get("password"),
+            form.get("display_name", ""),
+            signup=current_app.config["SIGNUP"],
+        )
     except AppError as error:
         flash(error.message, "error")
         return render_template("auth/register.html", form=form), error.status_code

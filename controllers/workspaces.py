@@ -66,8 +66,9 @@ def rename():
 @require_role("owner")
 def invite():
     try:
-        person = accounts.invite(get_db(), g.workspace.id, request.form.get("email"),
-                                 request.form.get("role", "viewer"))
+        person = accounts.invite(
+            get_db(), g.workspace.id, request.form.get("email"), request.form.get("role", "viewer")
+        )
     except AppError as error:
         flash(error.message, "error")
         return _settings_page(error.status_code)
@@ -85,8 +86,9 @@ def _member(user_id):
 @require_role("owner")
 def set_role(user_id):
     try:
-        WorkspaceRepository(get_db()).set_role(g.workspace.id, _member(user_id),
-                                               request.form.get("role", ""))
+        WorkspaceRepository(get_db()).set_role(
+            g.workspace.id, _member(user_id), request.form.get("role", "")
+        )
     except AppError as error:
         if error.status_code == 404:
             raise

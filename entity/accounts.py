@@ -23,10 +23,15 @@ def register(db, email, password, display_name="", *, signup="open", admin=None)
     is_first = users.count() == 0
     if signup != "open" and not is_first and admin is None:
         raise PermissionDenied("Sign-up is by invitation: ask a site administrator for an account.")
-    user = users.create(email, hash_password(password), display_name,
-                        is_site_admin=is_first if admin is None else admin)
+    user = users.create(
+        email,
+        hash_password(password),
+        display_name,
+        is_site_admin=is_first if admin is None else admin,
+    )
     workspace = WorkspaceRepository(db).create(
-        f"{display_name or email.split('@')[0]}'s workspace", user.id, personal=True)
+        f"{display_name or email.split('@')[0]}'s workspace", user.id, personal=True
+    )
     users.update(user.id, current_workspace_id=workspace.id)
     user.current_workspace_id = workspace.id
     logger.info("account=created user=%s site_admin=%s", user.id, user.is_site_admin)
@@ -42,8 +47,9 @@ def authenticate(db, email, password):
     if not user or not ok:
         raise Unauthorized(SIGN_IN_FAILED, code="bad_credentials")
     if user.disabled:
-        raise Unauthorized("This account is disabled. Ask a site administrator.",
-                           code="account_disabled")
+        raise Unauthorized(
+            "This account is disabled. Ask a site administrator.", code="account_disabled"
+        )
     return user
 
 
@@ -57,8 +63,9 @@ def update_profile(db, user, display_name, notification_email):
     UserRepository(db).update(
         user.id,
         display_name=validators.text(display_name, "Display name", required=False),
-        notification_email=validators.email(notification_email, "Notification email",
-                                            required=False),
+        notification_email=validators.email(
+            notification_email, "Notification email", required=False
+        ),
     )
 
 

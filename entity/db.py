@@ -26,8 +26,9 @@ def client_for(uri):
     key = (os.getpid(), uri)
     client = _clients.get(key)
     if client is None:
-        client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000,
-                             appname="ml-platform")
+        client = MongoClient(
+            uri, tz_aware=True, serverSelectionTimeoutMS=10_000, appname="ml-platform"
+        )
         _clients[key] = client
     return client
 

@@ -92,11 +92,21 @@ def _start(folder, cache_size):
     try:
         proc = subprocess.Popen(
             [
-                executable, "--host", "127.0.0.1", "--port", str(port),
-                "--storage-path", str(folder / "data"), "--cache-size", cache_size,
-                "--log-level", "WARNING",
+                executable,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--storage-path",
+                str(folder / "data"),
+                "--cache-size",
+                cache_size,
+                "--log-level",
+                "WARNING",
             ],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives the process that started it (e.g. a gunicorn worker)
         )
     finally:
@@ -135,8 +145,9 @@ def _uri(port):
 
 
 def _answers(uri, timeout_s):
-    client = MongoClient(uri, serverSelectionTimeoutMS=int(timeout_s * 1000),
-                         connectTimeoutMS=int(timeout_s * 1000))
+    client = MongoClient(
+        uri, serverSelectionTimeoutMS=int(timeout_s * 1000), connectTimeoutMS=int(timeout_s * 1000)
+    )
     try:
         client.admin.command("ping")
         return True

@@ -10,7 +10,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 TOKEN_PREFIX = "mlp_"
 
 
-
 @functools.cache
 def _dummy_hash():
     """A hash of a random password, checked when the account does not exist, so that an

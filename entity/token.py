@@ -23,9 +23,14 @@ class ApiToken:
 
     @classmethod
     def from_doc(cls, doc):
-        return cls(id=str(doc["_id"]), user_id=doc["user_id"], name=doc["name"],
-                   hint=doc["hint"], created_at=doc.get("created_at"),
-                   last_used_at=doc.get("last_used_at"))
+        return cls(
+            id=str(doc["_id"]),
+            user_id=doc["user_id"],
+            name=doc["name"],
+            hint=doc["hint"],
+            created_at=doc.get("created_at"),
+            last_used_at=doc.get("last_used_at"),
+        )
 
 
 class TokenRepository:
@@ -40,15 +45,22 @@ class TokenRepository:
     def create(self, user_id, name):
         """Create a token; return (entity, the token itself, which is shown once)."""
         token = new_token()
-        doc = {"user_id": user_id, "name": name, "token_hash": hash_token(token),
-               "hint": token[:8] + "…" + token[-4:], "created_at": now(), "last_used_at": None}
+        doc = {
+            "user_id": user_id,
+            "name": name,
+            "token_hash": hash_token(token),
+            "hint": token[:8] + "…" + token[-4:],
+            "created_at": now(),
+            "last_used_at": None,
+        }
         doc["_id"] = self.col.insert_one(doc).inserted_id
         return ApiToken.from_doc(doc), token
 
     def user_id_for(self, token):
         """The owner of a live token, or None; `last_used_at` is kept to the minute."""
-        doc = self.col.find_one({"token_hash": hash_token(token)},
-                                {"user_id": 1, "last_used_at": 1})
+        doc = self.col.find_one(
+            {"token_hash": hash_token(token)}, {"user_id": 1, "last_used_at": 1}
+        )
         if not doc:
             return None
         moment = now()

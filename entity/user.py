@@ -45,10 +45,13 @@ class User:
     @classmethod
     def from_doc(cls, doc):
         return cls(
-            id=str(doc["_id"]), email=doc["email"], password_hash=doc.get("password_hash", ""),
+            id=str(doc["_id"]),
+            email=doc["email"],
+            password_hash=doc.get("password_hash", ""),
             display_name=doc.get("display_name", ""),
             notification_email=doc.get("notification_email", ""),
-            is_site_admin=doc.get("is_site_admin", False), disabled=doc.get("disabled", False),
+            is_site_admin=doc.get("is_site_admin", False),
+            disabled=doc.get("disabled", False),
             current_workspace_id=doc.get("current_workspace_id"),
             created_at=doc.get("created_at"),
         )
@@ -64,15 +67,20 @@ class UserRepository:
 
     def create(self, email, password_hash, display_name="", is_site_admin=False):
         doc = {
-            "email": email, "password_hash": password_hash, "display_name": display_name,
-            "notification_email": "", "is_site_admin": is_site_admin, "disabled": False,
+            "email": email,
+            "password_hash": password_hash,
+            "display_name": display_name,
+            "notification_email": "",
+            "is_site_admin": is_site_admin,
+            "disabled": False,
             "created_at": now(),
         }
         try:
             doc["_id"] = self.col.insert_one(doc).inserted_id
         except DuplicateKeyError as exc:
-            raise Conflict("An account with that email already exists.",
-                           code="email_taken") from exc
+            raise Conflict(
+                "An account with that email already exists.", code="email_taken"
+            ) from exc
         return User.from_doc(doc)
 
     def count(self):
@@ -80,8 +88,9 @@ class UserRepository:
 
     def get_cached(self, user_id):
         """Like ``get``, through the per-process access cache (for loading the signed-in user)."""
-        return access_cache.cached(self.col.database, "user", str(user_id),
-                                   lambda: self.get(user_id))
+        return access_cache.cached(
+            self.col.database, "user", str(user_id), lambda: self.get(user_id)
+        )
 
     def get(self, user_id):
         doc = self.col.find_one({"_id": object_id(user_id, "user")})
@@ -101,8 +110,14 @@ class UserRepository:
         return {str(d["_id"]): User.from_doc(d) for d in self.col.find({"_id": {"$in": ids}})}
 
     def update(self, user_id, **fields):
-        allowed = {"display_name", "notification_email", "password_hash", "disabled",
-                   "current_workspace_id", "is_site_admin"}
+        allowed = {
+            "display_name",
+            "notification_email",
+            "password_hash",
+            "disabled",
+            "current_workspace_id",
+            "is_site_admin",
+        }
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")

@@ -20,11 +20,13 @@ def text(value, field, *, max_len=MAX_NAME, required=True):
     if required and not value:
         raise ValidationError(f"{field} is required.", details={"field": field})
     if len(value) > max_len:
-        raise ValidationError(f"{field} can be at most {max_len} characters.",
-                              details={"field": field})
+        raise ValidationError(
+            f"{field} can be at most {max_len} characters.", details={"field": field}
+        )
     if any(ord(ch) < 32 for ch in value):
-        raise ValidationError(f"{field} cannot contain control characters.",
-                              details={"field": field})
+        raise ValidationError(
+            f"{field} cannot contain control characters.", details={"field": field}
+        )
     return value
 
 
@@ -35,17 +37,20 @@ def email(value, field="Email", required=True):
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValidationError(f"{field} is not a valid email address.",
-                              details={"field": field}) from exc
+        raise ValidationError(
+            f"{field} is not a valid email address.", details={"field": field}
+        ) from exc
 
 
 def password(value, field="Password"):
     if not isinstance(value, str) or not value:
         raise ValidationError(f"{field} is required.", details={"field": field})
     if len(value) < MIN_PASSWORD:
-        raise ValidationError(f"{field} must be at least {MIN_PASSWORD} characters.",
-                              details={"field": field})
+        raise ValidationError(
+            f"{field} must be at least {MIN_PASSWORD} characters.", details={"field": field}
+        )
     if len(value) > MAX_PASSWORD:
-        raise ValidationError(f"{field} can be at most {MAX_PASSWORD} characters.",
-                              details={"field": field})
+        raise ValidationError(
+            f"{field} can be at most {MAX_PASSWORD} characters.", details={"field": field}
+        )
     return value

@@ -28,8 +28,13 @@ class Workspace:
 
     @classmethod
     def from_doc(cls, doc):
-        return cls(id=str(doc["_id"]), name=doc["name"], personal=doc.get("personal", False),
-                   created_by=doc.get("created_by"), created_at=doc.get("created_at"))
+        return cls(
+            id=str(doc["_id"]),
+            name=doc["name"],
+            personal=doc.get("personal", False),
+            created_by=doc.get("created_by"),
+            created_at=doc.get("created_at"),
+        )
 
 
 @dataclass
@@ -41,8 +46,12 @@ class Membership:
 
     @classmethod
     def from_doc(cls, doc):
-        return cls(workspace_id=doc["workspace_id"], user_id=doc["user_id"], role=doc["role"],
-                   created_at=doc.get("created_at"))
+        return cls(
+            workspace_id=doc["workspace_id"],
+            user_id=doc["user_id"],
+            role=doc["role"],
+            created_at=doc.get("created_at"),
+        )
 
 
 class WorkspaceRepository:
@@ -53,7 +62,8 @@ class WorkspaceRepository:
     @staticmethod
     def ensure_indexes(db):
         db.memberships.create_index(
-            [("workspace_id", ASCENDING), ("user_id", ASCENDING)], unique=True)
+            [("workspace_id", ASCENDING), ("user_id", ASCENDING)], unique=True
+        )
         db.memberships.create_index([("user_id", ASCENDING)])
 
     def create(self, name, owner_id, personal=False):
@@ -80,8 +90,9 @@ class WorkspaceRepository:
 
     def for_user_cached(self, user_id):
         """``for_user`` through the per-process access cache (for every page's header)."""
-        return access_cache.cached(self.col.database, "workspaces", user_id,
-                                   lambda: self.for_user(user_id))
+        return access_cache.cached(
+            self.col.database, "workspaces", user_id, lambda: self.for_user(user_id)
+        )
 
     def for_user(self, user_id):
         """The user's workspaces with their role, personal first, then by name."""
@@ -102,8 +113,14 @@ class WorkspaceRepository:
     def add_member(self, workspace_id, user_id, role):
         _check_role(role)
         try:
-            self.members.insert_one({"workspace_id": workspace_id, "user_id": user_id,
-                                     "role": role, "created_at": now()})
+            self.members.insert_one(
+                {
+                    "workspace_id": workspace_id,
+                    "user_id": user_id,
+                    "role": role,
+                    "created_at": now(),
+                }
+            )
         except DuplicateKeyError as exc:
             raise Conflict("That person is already a member of this workspace.") from exc
         access_cache.forget(user_id, workspace_id)
@@ -115,8 +132,9 @@ class WorkspaceRepository:
             raise NotFound("That person is not a member of this workspace.")
         if current.role == "owner" and role != "owner":
             self._keep_an_owner(workspace_id)
-        self.members.update_one({"workspace_id": workspace_id, "user_id": user_id},
-                                {"$set": {"role": role}})
+        self.members.update_one(
+            {"workspace_id": workspace_id, "user_id": user_id}, {"$set": {"role": role}}
+        )
         access_cache.forget(user_id, workspace_id)
 
     def remove_member(self, workspace_id, user_id):

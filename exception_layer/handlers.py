@@ -23,8 +23,10 @@ def wants_json():
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def render_error(status, code, message, details=None):
@@ -40,15 +42,18 @@ def register_error_handlers(app):
     @app.errorhandler(AppError)
     def handle_app_error(error):
         if error.status_code >= 500:
-            logger.warning("error=%s status=%s message=%r", error.code, error.status_code,
-                           error.message)
+            logger.warning(
+                "error=%s status=%s message=%r", error.code, error.status_code, error.message
+            )
         return render_error(error.status_code, error.code, error.message, error.details)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
-        return render_error(400, "csrf_failed",
-                            "The form expired or did not come from this site. "
-                            "Reload the page and try again.")
+        return render_error(
+            400,
+            "csrf_failed",
+            "The form expired or did not come from this site. Reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def handle_http(error):
@@ -59,5 +64,6 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def handle_unexpected(error):
         logger.exception("error=unhandled path=%s", request.path)
-        return render_error(500, "internal_error",
-                            "Something went wrong on our side. The error was logged.")
+        return render_error(
+            500, "internal_error", "Something went wrong on our side. The error was logged."
+        )

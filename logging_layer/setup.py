@@ -35,6 +35,11 @@ def configure_logging(app):
         workspace = g.workspace.id if g.get("workspace") else "-"
         request_log.info(
             "method=%s path=%s status=%s user=%s workspace=%s duration_ms=%.1f",
-            request.method, request.path, response.status_code, user, workspace, duration_ms,
+            request.method,
+            request.path,
+            response.status_code,
+            user,
+            workspace,
+            duration_ms,
         )
         return response

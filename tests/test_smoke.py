@@ -19,6 +19,7 @@ def test_live_server_serves_login(live_server):
 
 
 def test_post_form_helper_registers(client):
-    response = web.post_form(client, "/register", {"email": "new@example.com",
-                                                   "password": web.PASSWORD})
+    response = web.post_form(
+        client, "/register", {"email": "new@example.com", "password": web.PASSWORD}
+    )
     assert response.status_code == 302

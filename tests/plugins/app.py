@@ -79,11 +79,18 @@ class Team:
 
 @pytest.fixture
 def team(app):
-    users = {role: web.create_user(app, f"{role}@example.com", name=role.title())
-             for role in ("owner", "admin", "viewer", "outsider")}
+    users = {
+        role: web.create_user(app, f"{role}@example.com", name=role.title())
+        for role in ("owner", "admin", "viewer", "outsider")
+    }
     workspace_id = web.create_workspace(app, users["owner"], "Team")
     web.add_member(app, workspace_id, users["admin"], "admin")
     web.add_member(app, workspace_id, users["viewer"], "viewer")
     tokens = {role: web.create_token(app, user) for role, user in users.items()}
-    return Team(app=app, workspace_id=workspace_id, users=users, tokens=tokens,
-                outsider_workspace_id=web.personal_workspace(app, users["outsider"]))
+    return Team(
+        app=app,
+        workspace_id=workspace_id,
+        users=users,
+        tokens=tokens,
+        outsider_workspace_id=web.personal_workspace(app, users["outsider"]),
+    )
