@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from docs_section import write_section  # noqa: E402
 
 START, END = "<!-- bench:runs:start -->", "<!-- bench:runs:end -->"
 FEATURES = 12
@@ -218,14 +219,7 @@ def main():
     section = render(results, args)
     print(section)
     if args.write_docs:
-        path = ROOT / "docs" / "benchmarks.md"
-        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if START in text and END in text:
-            head, rest = text.split(START, 1)
-            text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text)
+        write_section(section, START, END)
 
 
 def measure(args, work):

@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from docs_section import write_section  # noqa: E402
+
 from bench.runs import (  # noqa: E402
     Server,
     frame,
@@ -201,14 +203,7 @@ def main():
     )
     print(section)
     if args.write_docs:
-        path = ROOT / "docs" / "benchmarks.md"
-        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if START in text and END in text:
-            head, rest = text.split(START, 1)
-            text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from docs_section import write_section  # noqa: E402
+
 from entity.embedded_server import stop_server  # noqa: E402
 from integration.registry import build_storage  # noqa: E402
 from tests.plugins.storage_services import start_storage_service  # noqa: E402
@@ -406,17 +408,6 @@ def section(args, results, listings, started):
     return "\n".join(lines)
 
 
-def write_docs(text):
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        current = before + text + after
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOCS.write_text(current)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024)
@@ -461,7 +452,7 @@ def main():
     text = section(args, results, listings, started)
     print(text)
     if not args.no_docs:
-        write_docs(text)
+        write_section(text, START, END)
 
 
 if __name__ == "__main__":

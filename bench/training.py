@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from docs_section import write_section  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     HistGradientBoostingClassifier,
@@ -309,18 +310,6 @@ def render(rows, seed_cap, budget):
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section):
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=list(PROJECTS))
@@ -344,7 +333,7 @@ def main():
     section = render(rows, args.seed_cap, args.budget)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

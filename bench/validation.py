@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
+from docs_section import write_section  # noqa: E402
 
 SENSORS = 590
 FILE_MB = 10
@@ -244,18 +245,6 @@ def render(size_mb, results):
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section):
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=300)
@@ -309,7 +298,7 @@ def main():
         section = render(args.size_mb, results)
         print(section)
         if args.write_docs:
-            write_docs(section)
+            write_section(section, START, END)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

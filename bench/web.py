@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from docs_section import write_section  # noqa: E402
+
 from entity.embedded_server import stop_server  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -400,18 +402,6 @@ def render(results, args, facts, settings, env_overrides):
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section):
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
-
-
 def main():
     args = parse_args()
     if not shutil.which("wrk"):
@@ -459,7 +449,7 @@ def main():
     section = render(results, args, facts, settings, env_overrides)
     print(section)
     if not args.no_docs:
-        write_docs(section)
+        write_section(section, START, END)
         print(f"wrote {DOCS.relative_to(ROOT)}; raw wrk output in {out_dir.relative_to(ROOT)}")
 
 
