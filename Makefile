@@ -17,9 +17,15 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every benchmark, each writing its section of docs/benchmarks.md (about two hours on 2 cores).
 bench: $(VENV)/.dev system-deps node-deps
 	$(BIN)/pip install -q -r bench/requirements.txt
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/validation.py --size-mb 300 --write-docs
+	$(BIN)/python bench/training.py --write-docs
+	$(BIN)/python bench/runs.py --write-docs
+	$(BIN)/python bench/runs_celery.py --write-docs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
