@@ -299,10 +299,6 @@ class AzureBlobStorage(CloudStorage):
                 if not isinstance(translated, NotFound):
                     raise translated from error
 
-    def _copy_file(self, src, dst):
-        with self.open_read(src) as source:
-            self.write(dst, source)
-
     def make_folder(self, path):
         path = clean_path(path)
         if path == "":

@@ -148,9 +148,11 @@ class CloudStorage(abc.ABC):
         else:
             self.delete_file(entry.path)
 
-    @abc.abstractmethod
     def _copy_file(self, src, dst):
-        """Copy one file inside this storage."""
+        """Copy one file inside this storage; streamed through this process unless the
+        provider has a server-side copy."""
+        with self.open_read(src) as source:
+            self.write(dst, source)
 
     def copy(self, src, dst):
         """Copy a file, or a folder with everything below it."""
