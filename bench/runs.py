@@ -116,6 +116,23 @@ def parse_time(text):
     return datetime.fromisoformat(text).timestamp()
 
 
+def press_to_running(base, token, workspace, project_id, count):
+    """Seconds from each prediction press (client clock) to the run's claim, one at a time."""
+    press = []
+    for _ in range(count):
+        t0 = time.time()
+        run = http(
+            "POST",
+            f"{base}/api/v1/projects/{project_id}/runs",
+            token,
+            {"kind": "predict"},
+            workspace,
+        )
+        done = wait(base, token, workspace, run["id"])
+        press.append(parse_time(done["started_at"]) - t0)
+    return press
+
+
 def percentile(values, q):
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -326,18 +343,7 @@ def measure(args, work):
 
     # 2. Press -> running, threads executor (predictions: several may run at once).
     write_files(files_root / "prediction_batches", frame(200, seed=5, with_target=False), 1)
-    press = []
-    for _ in range(10):
-        t0 = time.time()
-        run = http(
-            "POST",
-            f"{base}/api/v1/projects/{project['id']}/runs",
-            token,
-            {"kind": "predict"},
-            workspace,
-        )
-        done = wait(base, token, workspace, run["id"])
-        press.append(parse_time(done["started_at"]) - t0)
+    press = press_to_running(base, token, workspace, project["id"], 10)
     results["press"] = {"p50": percentile(press, 50), "max": max(press)}
 
     # 4. Log polling at N clients during a training vs a trivial page.

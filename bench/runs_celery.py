@@ -27,8 +27,8 @@ from bench.runs import (  # noqa: E402
     Server,
     frame,
     http,
-    parse_time,
     percentile,
+    press_to_running,
     schema,
     wait,
     write_files,
@@ -153,18 +153,7 @@ def main():
             workspace,
         )
         assert wait(base, token, workspace, run["id"])["status"] == "succeeded"
-        press = []
-        for _ in range(args.presses):
-            t0 = time.time()
-            run = http(
-                "POST",
-                f"{base}/api/v1/projects/{project['id']}/runs",
-                token,
-                {"kind": "predict"},
-                workspace,
-            )
-            done = wait(base, token, workspace, run["id"])
-            press.append(parse_time(done["started_at"]) - t0)
+        press = press_to_running(base, token, workspace, project["id"], args.presses)
         server.stop()
     finally:
         for process in reversed(processes):

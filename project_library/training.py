@@ -376,40 +376,24 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
     if progress:
         progress(10, "Selecting a model")
     numeric, categorical = list(table.numeric_columns), list(table.categorical_columns)
+    shared = dict(
+        task=options.task,
+        metric=metric,
+        classes=classes,
+        options=options,
+        clock=clock,
+        log=log,
+        cancel=cancel,
+    )
+    data = (X_train, y_train, groups_train, numeric, categorical)
     if options.strategy == "cluster":
         from project_library.clustering import train_clustered
 
         estimator, name, label, params, scores = train_clustered(
-            X_train,
-            y_train,
-            groups_train,
-            numeric,
-            categorical,
-            task=options.task,
-            metric=metric,
-            classes=classes,
-            options=options,
-            clock=clock,
-            log=log,
-            cancel=cancel,
-            select=select_model,
+            *data, select=select_model, **shared
         )
     else:
-        best, scores = select_model(
-            X_train,
-            y_train,
-            groups_train,
-            numeric,
-            categorical,
-            task=options.task,
-            metric=metric,
-            classes=classes,
-            options=options,
-            clock=clock,
-            log=log,
-            cancel=cancel,
-            progress=progress,
-        )
+        best, scores = select_model(*data, progress=progress, **shared)
         check_cancel(cancel)
         if progress:
             progress(82, f"Fitting {best.label} on the training split")
