@@ -88,15 +88,27 @@ def _new_fernet_key():
 
 
 def _kept_secret(path, make):
-    """Read a generated secret from the data folder, creating it (mode 0600) the first time."""
+    """Read a generated secret from the data folder, creating it (mode 0600) the first time.
+
+    Several processes may start at once (gunicorn workers): each writes its candidate to a
+    private file and links it into place, which succeeds for exactly one of them, so every
+    process ends up with the same, complete secret.
+    """
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    candidate = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, value.encode())
+        os.write(fd, make().encode())
+        os.fsync(fd)
     finally:
         os.close(fd)
-    return value
+    try:
+        os.link(candidate, path)
+    except FileExistsError:
+        pass  # another process won; use its secret
+    finally:
+        candidate.unlink(missing_ok=True)
+    return path.read_text().strip()
