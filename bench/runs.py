@@ -242,13 +242,14 @@ def main():
 def measure(args, work):
     from app import create_app
     from cloud_storage.local import LocalStorage
-    from entity import accounts
     from entity.db import get_db
     from entity.project import Project
-    from project_library import intake, model_store
-    from project_library.pipeline import training_options
-    from project_library.prediction import predict_table
-    from project_library.training import train
+    from project_library.accounts import service as accounts
+    from project_library.models import artifacts as model_store
+    from project_library.pipelines.runs import training_options
+    from project_library.prediction.predict import predict_table
+    from project_library.training.train import train
+    from project_library.validation import batches as intake
 
     app = create_app({"DATA_DIR": str(work / "data"), "RUN_WORKERS": 2, "LOG_LEVEL": "WARNING"})
     with app.app_context():

@@ -79,8 +79,8 @@ def main():
         )
         redis_url = f"redis://127.0.0.1:{port}/0"
         from app import create_app
-        from entity import accounts
         from entity.db import get_db
+        from project_library.accounts import service as accounts
 
         app = create_app(
             {

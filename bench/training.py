@@ -2,7 +2,7 @@
 
 On each real classic-format project in ../shared/datasets, with the same cleaned table and
 the same held-out split for all three:
-  (a) the platform: ``project_library.training.train`` with the project's metric and the
+  (a) the platform: ``project_library.training.train.train`` with the project's metric and the
       default time budget (intake's validation and merged table are timed apart);
   (b) seed-style: KMeans with an elbow on k = 1..10, then per cluster a grid search (5-fold)
       over random forest and XGBoost with the classic repositories' grids, the better one
@@ -40,13 +40,13 @@ from sklearn.preprocessing import LabelEncoder  # noqa: E402
 
 from cloud_storage.local import LocalStorage  # noqa: E402
 from entity.project import Project  # noqa: E402
-from project_library import metrics as metric_defs  # noqa: E402
-from project_library.candidates import tree_preprocessor  # noqa: E402
-from project_library.cleaning import clean_training_table  # noqa: E402
-from project_library.clustering import elbow_k  # noqa: E402
-from project_library.intake import load_table, validate_batches  # noqa: E402
-from project_library.splitting import fold_ids, holdout_mask  # noqa: E402
-from project_library.training import TrainingOptions, train  # noqa: E402
+from project_library.training import metrics as metric_defs  # noqa: E402
+from project_library.training.candidates import tree_preprocessor  # noqa: E402
+from project_library.training.cleaning import clean_training_table  # noqa: E402
+from project_library.training.clustering import elbow_k  # noqa: E402
+from project_library.training.splitting import fold_ids, holdout_mask  # noqa: E402
+from project_library.training.train import TrainingOptions, train  # noqa: E402
+from project_library.validation.batches import load_table, validate_batches  # noqa: E402
 
 DATASETS = ROOT / ".." / "shared" / "datasets"
 START, END = "<!-- bench:training:start -->", "<!-- bench:training:end -->"

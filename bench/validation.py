@@ -112,7 +112,7 @@ def project_for():
 
 def phase_validation(work, with_table):
     from cloud_storage.local import LocalStorage
-    from project_library.intake import load_table, validate_batches
+    from project_library.validation.batches import load_table, validate_batches
 
     storage = LocalStorage(str(work))
     project = project_for()

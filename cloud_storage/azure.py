@@ -11,8 +11,8 @@ from cloud_storage.base import (
     SettingField,
     read_full,
 )
+from cloud_storage.paths import clean_path
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
-from integration.paths import clean_path
 
 logger = logging.getLogger(__name__)
 

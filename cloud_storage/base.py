@@ -1,6 +1,6 @@
 """The storage interface every provider adapter implements.
 
-Paths are relative posix strings checked by ``integration.paths.clean_path`` ('' is the
+Paths are relative posix strings checked by ``cloud_storage.paths.clean_path`` ('' is the
 root). Folders in object stores are prefixes; ``make_folder`` leaves a zero-byte marker
 object named ``folder/`` so an empty folder stays visible, as the providers' consoles do.
 """
@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cloud_storage.paths import clean_path, is_within
 from exception_layer.errors import NotFound, ValidationError
-from integration.paths import clean_path, is_within
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloud_storage.base import CHUNK_SIZE, CloudStorage, Entry, GuardedReader, Listing, SettingField
+from cloud_storage.paths import clean_path
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
-from integration.paths import clean_path
 
 logger = logging.getLogger(__name__)
 

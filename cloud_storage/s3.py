@@ -12,8 +12,8 @@ from cloud_storage.base import (
     SettingField,
     read_part,
 )
+from cloud_storage.paths import clean_path
 from exception_layer.errors import Conflict, NotFound, StorageError, ValidationError
-from integration.paths import clean_path
 
 logger = logging.getLogger(__name__)
 

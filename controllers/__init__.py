@@ -3,23 +3,23 @@
 import importlib
 
 BLUEPRINT_MODULES = [
-    "controllers.auth",
-    "controllers.account",
+    "controllers.accounts.auth",
+    "controllers.accounts.profile",
     "controllers.dashboard",
-    "controllers.workspaces",
-    "controllers.admin",
-    "controllers.api",
+    "controllers.accounts.workspaces",
+    "controllers.admin.users",
+    "controllers.accounts.api",
     # Areas add their modules below (each module exposes ``bp``).
-    "controllers.projects",
-    "controllers.validations",
-    "controllers.projects_api",
-    "controllers.runs",
-    "controllers.runs_api",
-    "controllers.models",
-    "controllers.outbox",
-    "controllers.files",
-    "controllers.connections",
-    "controllers.storage_api",
+    "controllers.projects.pages",
+    "controllers.projects.validations",
+    "controllers.projects.api",
+    "controllers.runs.pages",
+    "controllers.runs.api",
+    "controllers.runs.models",
+    "controllers.admin.outbox",
+    "controllers.storage.files",
+    "controllers.storage.connections",
+    "controllers.storage.api",
 ]
 
 
@@ -29,10 +29,10 @@ def blueprints():
 
 # Modules that expose ``commands``: a list of click commands or groups for the `flask` CLI.
 COMMAND_MODULES = [
-    "controllers.cli",
+    "controllers.admin.cli",
     # Areas add their modules below.
-    "controllers.projects_cli",
-    "controllers.storage_cli",
+    "controllers.projects.cli",
+    "controllers.storage.cli",
 ]
 
 

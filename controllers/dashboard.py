@@ -8,8 +8,8 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from controllers.access import require_role
-from entity import accounts
 from entity.db import get_db
+from project_library.accounts import service as accounts
 
 bp = Blueprint("dashboard", __name__)
 

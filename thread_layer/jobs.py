@@ -18,7 +18,7 @@ from exception_layer.errors import AppError
 from integration import mail
 from logging_layer.run_log import RunLog
 from project_library.cancellation import RunCancelled
-from project_library.pipeline import PIPELINES, RunContext, log_path
+from project_library.pipelines.runs import PIPELINES, RunContext, log_path
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def execute_run(app, run_id):
                 run.created_by_email or "-",
             )
             mail.notify(db, current_app, run, project, "started", log=log)
-            from controllers.projects_service import storage_of
+            from project_library.projects.service import storage_of
 
             storage = storage_of(db, project)
             context = _context(db, runs, run, project, storage, log)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from project_library.sample import PREFIX
+from project_library.projects.sample import PREFIX
 from tests.projects.factories import cancer_frame, csv_text, prediction_classic, training_classic
 
 
@@ -27,9 +27,9 @@ def project(client, team):
 
 
 def storage_for(app, project):
-    from controllers.projects_service import storage_of
     from entity.db import get_db
     from entity.project import ProjectRepository
+    from project_library.projects.service import storage_of
 
     with app.app_context():
         db = get_db()

@@ -14,7 +14,7 @@ import pytest
 
 from cloud_storage.local import LocalStorage
 from entity.project import DEFAULT_MISSING_MARKERS, Project
-from project_library.intake import load_table, validate_batches
+from project_library.validation.batches import load_table, validate_batches
 
 DATASETS = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
 TARGETS = {
@@ -109,7 +109,7 @@ def test_accepted_split_matches_the_files(tmp_path, project_name, kind):
 
 @pytest.mark.parametrize("project_name", ["wafer", "mushroom", "forest_cover", "cement"])
 def test_import_real_folder_infers_target_and_task(tmp_path, project_name):
-    from project_library.project_setup import folder_source, import_project
+    from project_library.projects.setup import folder_source, import_project
     from tests.projects.test_setup import InMemoryProjects
 
     source = DATASETS / project_name

@@ -3,7 +3,7 @@ import pytest
 
 from cloud_storage.local import LocalStorage
 from exception_layer.errors import Conflict, NotFound, ValidationError
-from project_library.intake import (
+from project_library.validation.batches import (
     FileReport,
     ValidationResult,
     load_table,

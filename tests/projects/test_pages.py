@@ -132,9 +132,9 @@ def test_validate_now_report_and_restore(app, client, team):
         f"/projects/{project_id}/schemas/training",
         {"mode": "paste", "schema_text": json.dumps(training_classic())},
     )
-    from controllers.projects_service import storage_of
     from entity.db import get_db
     from entity.project import ProjectRepository
+    from project_library.projects.service import storage_of
 
     with app.app_context():
         project = ProjectRepository(get_db()).get(team.workspace_id, project_id)

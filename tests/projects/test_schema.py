@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from project_library.schema import (
+from project_library.validation.schema import (
     SchemaError,
     infer_target,
     infer_task,

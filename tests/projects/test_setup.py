@@ -7,10 +7,10 @@ import pytest
 from cloud_storage.local import LocalStorage
 from exception_layer.errors import ValidationError
 from integration.layout import PROJECT_FOLDERS
-from project_library.intake import validate_batches
-from project_library.project_setup import folder_source, import_project, zip_source
-from project_library.sample import create_sample_project
-from project_library.schema import parse_schema
+from project_library.projects.sample import create_sample_project
+from project_library.projects.setup import folder_source, import_project, zip_source
+from project_library.validation.batches import validate_batches
+from project_library.validation.schema import parse_schema
 from tests.projects.factories import cancer_frame, csv_text, prediction_classic, training_classic
 
 

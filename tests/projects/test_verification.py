@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from entity.project import DEFAULT_MISSING_MARKERS
-from project_library.schema import parse_schema
-from project_library.verification import check_file_name, verify
+from project_library.validation.schema import parse_schema
+from project_library.validation.verification import check_file_name, verify
 from tests.projects.factories import cancer_frame, csv_text, training_classic
 
 GOOD_NAME = "cancer_01012024_120000.csv"

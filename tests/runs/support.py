@@ -3,10 +3,10 @@
 import json
 import time
 
-from controllers.projects_service import storage_of
 from entity.db import get_db
 from entity.project import ProjectRepository
 from integration.layout import project_path
+from project_library.projects.service import storage_of
 from tests.runs.data import table
 
 TYPES = {"float64": "float", "int64": "Integer", "str": "varchar", "object": "varchar"}

@@ -5,10 +5,10 @@ import pytest
 
 from cloud_storage.local import LocalStorage
 from exception_layer.errors import Conflict
-from project_library import model_store
-from project_library.model_store import ModelRejected, load_model, save_model
-from project_library.prediction import predict_table, write_csv
-from project_library.training import TrainingOptions, train
+from project_library.models import artifacts as model_store
+from project_library.models.artifacts import ModelRejected, load_model, save_model
+from project_library.prediction.predict import predict_table, write_csv
+from project_library.training.train import TrainingOptions, train
 from tests.runs.data import table
 
 SECRET = "test-secret-for-signing"

@@ -4,10 +4,10 @@ import pytest
 
 from exception_layer.errors import ValidationError
 from project_library.cancellation import RunCancelled
-from project_library.cleaning import clean_training_table
-from project_library.clustering import elbow_k
-from project_library.splitting import fold_ids, holdout_mask
-from project_library.training import TrainingOptions, train
+from project_library.training.cleaning import clean_training_table
+from project_library.training.clustering import elbow_k
+from project_library.training.splitting import fold_ids, holdout_mask
+from project_library.training.train import TrainingOptions, train
 from tests.runs.data import table
 
 FAST = ("hist_gradient_boosting", "linear")

@@ -2,10 +2,10 @@
 
 import re
 
-from entity import accounts
 from entity.db import get_db
 from entity.user import UserRepository
 from entity.workspace import WorkspaceRepository
+from project_library.accounts import service as accounts
 
 PASSWORD = "correct horse battery"
 

@@ -1,0 +1,55 @@
+"""JSON API: tokens, the caller, their workspaces. Other areas add their own api blueprints."""
+
+from flask import g, jsonify
+from flask_login import current_user
+
+from controllers.access import require_login
+from controllers.api_support import api_blueprint, field, json_body
+from controllers.extensions import limiter
+from entity.db import get_db
+from entity.workspace import WorkspaceRepository
+from project_library.accounts import service as accounts
+
+bp = api_blueprint("api", __name__)
+
+
+def _signin_limit():
+    from flask import current_app
+
+    return current_app.config["RATELIMIT_SIGNIN"]
+
+
+@bp.post("/tokens")
+@limiter.limit(_signin_limit)
+def create_token():
+    body = json_body()
+    email, password = field(body, "email"), field(body, "password")
+    token, secret = accounts.token_for_credentials(
+        get_db(), email, password, field(body, "name", required=False) or "API"
+    )
+    return jsonify({"id": token.id, "name": token.name, "token": secret}), 201
+
+
+@bp.get("/me")
+@require_login
+def me():
+    return jsonify(
+        {
+            "id": current_user.id,
+            "email": current_user.email,
+            "display_name": current_user.display_name,
+            "is_site_admin": current_user.is_site_admin,
+            "workspace": {"id": g.workspace.id, "name": g.workspace.name, "role": g.role}
+            if g.get("workspace")
+            else None,
+        }
+    )
+
+
+@bp.get("/workspaces")
+@require_login
+def workspaces():
+    mine = WorkspaceRepository(get_db()).for_user(current_user.id)
+    return jsonify(
+        [{"id": w.id, "name": w.name, "personal": w.personal, "role": role} for w, role in mine]
+    )

@@ -1,0 +1,113 @@
+"""Workspaces: create, switch, and manage members."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from controllers.access import require_login, require_role
+from entity import validators
+from entity.db import get_db
+from entity.workspace import ROLES, WorkspaceRepository
+from exception_layer.errors import AppError, NotFound
+from project_library.accounts import service as accounts
+
+bp = Blueprint("workspaces", __name__, url_prefix="/workspace")
+
+
+@bp.get("")
+@require_role("viewer")
+def settings():
+    return _settings_page()
+
+
+def _settings_page(status=200):
+    db = get_db()
+    rows = accounts.workspace_people(db, g.workspace.id)
+    return render_template("workspaces/settings.html", rows=rows, roles=ROLES), status
+
+
+@bp.get("/new")
+@require_login
+def new():
+    return render_template("workspaces/new.html")
+
+
+@bp.post("/new")
+@require_login
+def create():
+    try:
+        workspace = accounts.create_team_workspace(get_db(), current_user, request.form.get("name"))
+    except AppError as error:
+        flash(error.message, "error")
+        return render_template("workspaces/new.html"), error.status_code
+    flash(f"Workspace “{workspace.name}” created. Invite your colleagues below.", "success")
+    return redirect(url_for("workspaces.settings"))
+
+
+@bp.post("/switch")
+@require_login
+def switch():
+    accounts.switch_workspace(get_db(), current_user, request.form.get("workspace_id", ""))
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/rename")
+@require_role("owner")
+def rename():
+    try:
+        name = validators.text(request.form.get("name"), "Workspace name")
+    except AppError as error:
+        flash(error.message, "error")
+        return _settings_page(error.status_code)
+    WorkspaceRepository(get_db()).rename(g.workspace.id, name)
+    flash("Workspace renamed.", "success")
+    return redirect(url_for("workspaces.settings"))
+
+
+@bp.post("/members")
+@require_role("owner")
+def invite():
+    try:
+        person = accounts.invite(
+            get_db(), g.workspace.id, request.form.get("email"), request.form.get("role", "viewer")
+        )
+    except AppError as error:
+        flash(error.message, "error")
+        return _settings_page(error.status_code)
+    flash(f"{person.email} is now a member of this workspace.", "success")
+    return redirect(url_for("workspaces.settings"))
+
+
+def _member(user_id):
+    if not WorkspaceRepository(get_db()).membership(g.workspace.id, user_id):
+        raise NotFound("That person is not a member of this workspace.")
+    return user_id
+
+
+@bp.post("/members/<user_id>/role")
+@require_role("owner")
+def set_role(user_id):
+    try:
+        WorkspaceRepository(get_db()).set_role(
+            g.workspace.id, _member(user_id), request.form.get("role", "")
+        )
+    except AppError as error:
+        if error.status_code == 404:
+            raise
+        flash(error.message, "error")
+        return _settings_page(error.status_code)
+    flash("Role changed.", "success")
+    return redirect(url_for("workspaces.settings"))
+
+
+@bp.post("/members/<user_id>/remove")
+@require_role("owner")
+def remove(user_id):
+    try:
+        WorkspaceRepository(get_db()).remove_member(g.workspace.id, _member(user_id))
+    except AppError as error:
+        if error.status_code == 404:
+            raise
+        flash(error.message, "error")
+        return _settings_page(error.status_code)
+    flash("Member removed.", "success")
+    return redirect(url_for("workspaces.settings"))

@@ -1,0 +1,132 @@
+"""JSON API for storage connections and their files (docs/api.md, "Storage")."""
+
+from flask import jsonify, request
+
+from controllers.access import require_role
+from controllers.api_support import api_blueprint, field, json_body
+from exception_layer.errors import StorageError, ValidationError
+from project_library.storage import files as service
+
+bp = api_blueprint("storage_api", __name__)
+
+
+def _page_size():
+    raw = request.args.get("limit")
+    if raw is None:
+        return service.API_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise ValidationError("'limit' must be a whole number from 1 to 1000.")
+    return int(raw)
+
+
+@bp.get("/connections")
+@require_role("viewer")
+def list_connections():
+    return jsonify([c.to_dict() for c in service.connections()])
+
+
+@bp.post("/connections")
+@require_role("owner")
+def create_connection():
+    body = json_body()
+    created = service.create_connection(
+        field(body, "name"), field(body, "provider"), field(body, "settings", kind=dict)
+    )
+    # Saved either way (a bucket may be created later); the answer says whether it works now.
+    try:
+        service.test_connection(created.id)
+        test = {"ok": True, "message": "Connected: the bucket is reachable."}
+    except StorageError as exc:
+        test = {"ok": False, "message": exc.message}
+    return jsonify({**created.to_dict(), "test": test}), 201
+
+
+@bp.get("/connections/<connection_id>")
+@require_role("owner")
+def get_connection(connection_id):
+    found = service.connection(connection_id)
+    return jsonify(
+        {**found.to_dict(), "builtin": found.builtin, "settings": found.masked_settings()}
+    )
+
+
+@bp.patch("/connections/<connection_id>")
+@require_role("owner")
+def update_connection(connection_id):
+    body = json_body()
+    updated = service.update_connection(
+        connection_id,
+        name=field(body, "name", required=False),
+        settings=field(body, "settings", kind=dict, required=False),
+    )
+    return jsonify(updated.to_dict())
+
+
+@bp.delete("/connections/<connection_id>")
+@require_role("owner")
+def delete_connection(connection_id):
+    service.delete_connection(connection_id)
+    return "", 204
+
+
+@bp.post("/connections/<connection_id>/test")
+@require_role("owner")
+def test_connection(connection_id):
+    service.test_connection(connection_id)
+    return jsonify({"ok": True, "message": "Connected: the bucket is reachable."})
+
+
+@bp.get("/connections/<connection_id>/files")
+@require_role("viewer")
+def list_files(connection_id):
+    listing = service.list_folder(
+        connection_id, request.args.get("path", ""), request.args.get("page"), _page_size()
+    )
+    return jsonify(
+        {
+            "folders": [entry.name for entry in listing.folders],
+            "files": [
+                {
+                    "name": entry.name,
+                    "size": entry.size,
+                    "modified": entry.modified.isoformat() if entry.modified else None,
+                }
+                for entry in listing.files
+            ],
+            "next": listing.next,
+        }
+    )
+
+
+@bp.put("/connections/<connection_id>/files")
+@require_role("admin")
+def upload_file(connection_id):
+    path, size = service.upload(connection_id, request.args.get("path", ""))
+    return jsonify({"path": path, "size": size}), 201
+
+
+@bp.get("/connections/<connection_id>/files/content")
+@require_role("viewer")
+def download_file(connection_id):
+    return service.download(connection_id, _required_path())
+
+
+@bp.delete("/connections/<connection_id>/files")
+@require_role("admin")
+def delete_path(connection_id):
+    service.delete(connection_id, _required_path())
+    return "", 204
+
+
+@bp.post("/connections/<connection_id>/folders")
+@require_role("admin")
+def make_folder(connection_id):
+    path = service.make_folder(connection_id, field(json_body(), "path"))
+    return jsonify({"path": path}), 201
+
+
+def _required_path():
+    path = request.args.get("path")
+    if path is None or path == "":
+        raise ValidationError("Say which file: ?path=folder/file.csv")
+    return path

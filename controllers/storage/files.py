@@ -1,0 +1,95 @@
+"""The File Management page: browse a connection's folders, upload, download, delete."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from cloud_storage.paths import clean_path, parent_of
+from controllers.access import require_role
+from exception_layer.errors import NotFound, StorageError, ValidationError
+from integration.registry import PROVIDERS
+from project_library.storage import files as service
+
+bp = Blueprint("files", __name__, url_prefix="/files")
+
+
+def _chosen(connections, wanted):
+    if not wanted:
+        return connections[0]
+    for item in connections:
+        if item.id == wanted:
+            return item
+    raise NotFound("That storage connection does not exist.")
+
+
+@bp.get("/")
+@require_role("viewer")
+def index():
+    connections = service.connections()
+    current = _chosen(connections, request.args.get("connection"))
+    folder = clean_path(request.args.get("path", ""))
+    page = request.args.get("page") or None
+    listing, error, status = None, None, 200
+    try:
+        listing = service.list_folder(current.id, folder, page)
+    except StorageError as exc:
+        error, status = exc.message, exc.status_code
+    except NotFound as exc:
+        error, status = exc.message, 404
+    return (
+        render_template(
+            "files/index.html",
+            connections=connections,
+            current=current,
+            folder=folder,
+            parent=parent_of(folder) if folder else None,
+            crumbs=service.breadcrumbs(folder),
+            listing=listing,
+            page=page,
+            error=error,
+            providers=PROVIDERS,
+            max_upload=current_app.config["MAX_UPLOAD_BYTES"],
+        ),
+        status,
+    )
+
+
+def _back(connection_id, folder):
+    return redirect(url_for("files.index", connection=connection_id, path=folder or None))
+
+
+@bp.post("/folder")
+@require_role("admin")
+def make_folder():
+    connection_id = request.form.get("connection", "")
+    parent = request.form.get("parent", "")
+    try:
+        path = service.make_folder_in(connection_id, parent, request.form.get("name", ""))
+    except (ValidationError, StorageError) as exc:
+        flash(exc.message, "error")
+        return _back(connection_id, clean_path(parent))
+    flash(f"Folder '{path.rsplit('/', 1)[-1]}' created.", "success")
+    return _back(connection_id, path)
+
+
+@bp.post("/delete")
+@require_role("admin")
+def delete():
+    connection_id = request.form.get("connection", "")
+    path = clean_path(request.form.get("path", ""))
+    try:
+        service.delete(connection_id, path)
+    except (ValidationError, StorageError, NotFound) as exc:
+        flash(exc.message, "error")
+        return _back(connection_id, parent_of(path) if path else "")
+    flash(f"Deleted '{path.rsplit('/', 1)[-1]}'.", "success")
+    return _back(connection_id, parent_of(path))
+
+
+@bp.get("/download")
+@require_role("viewer")
+def download():
+    return service.download(request.args.get("connection", ""), request.args.get("path", ""))
+
+
+@bp.app_context_processor
+def provider_labels():
+    return {"PROVIDER_LABELS": {name: cls.label for name, cls in PROVIDERS.items()}}
