@@ -1,19 +1,65 @@
-"""The ML Platform application factory: ``flask --app app run``."""
+"""The ML Platform application factory: ``flask --app app run``.
+
+``create_app`` is the whole wiring in one place: settings, logging, the store, the mailer,
+the run executor, every blueprint, dashboard panel, CLI group and start-up step, by name.
+"""
 
 import time
+from pathlib import Path
 
 from flask import Flask, g
 
-from controllers import blueprints, commands
+from controllers import dashboard
 from controllers.access import can, load_tenant
+from controllers.accounts import api as accounts_api
+from controllers.accounts import auth, profile, workspaces
+from controllers.admin import cli as admin_cli
+from controllers.admin import outbox, users
 from controllers.extensions import csrf, limiter, login_manager
-from entity.db import get_db, init_db
-from entity.indexes import ensure_indexes
+from controllers.projects import api as projects_api
+from controllers.projects import cli as projects_cli
+from controllers.projects import pages as projects_pages
+from controllers.projects import schemas as project_schemas
+from controllers.projects import validations
+from controllers.runs import api as runs_api
+from controllers.runs import models
+from controllers.runs import pages as runs_pages
+from controllers.storage import api as storage_api
+from controllers.storage import cli as storage_cli
+from controllers.storage import connections, files
+from entity.embedded_server import ensure_server
+from entity.encryption import Encryptor
+from entity.store import Store
 from exception_layer.handlers import register_error_handlers
+from integration import mail
+from integration.registry import provider_class
 from logging_layer.setup import configure_logging
 from settings import load_settings
+from thread_layer.executors import build_executor
+from thread_layer.jobs import RunServices
+from thread_layer.runs import recover_runs
 
-STARTUP_HOOKS = []  # functions(app) run once the app is built (areas register theirs)
+BLUEPRINTS = (
+    auth.bp,
+    profile.bp,
+    dashboard.bp,
+    workspaces.bp,
+    users.bp,
+    accounts_api.bp,
+    projects_pages.bp,
+    project_schemas.bp,
+    validations.bp,
+    projects_api.bp,
+    runs_pages.bp,
+    runs_api.bp,
+    models.bp,
+    outbox.bp,
+    files.bp,
+    connections.bp,
+    storage_api.bp,
+)
+DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)
+CLI_GROUPS = (admin_cli.users, admin_cli.db_group, projects_cli.projects_cli, storage_cli.keys)
 
 
 def create_app(config=None):
@@ -21,13 +67,13 @@ def create_app(config=None):
     load_settings(app, config)
     configure_logging(app)
     register_extensions(app)
-    register_database(app)
+    register_store(app)
+    register_runs(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
-    for hook in STARTUP_HOOKS:
-        hook(app)
+    recover_interrupted_runs(app)
     return app
 
 
@@ -35,17 +81,55 @@ def register_extensions(app):
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
 
-def register_database(app):
-    init_db(app)
-    ensure_indexes(get_db(app))
+def register_store(app):
+    """The database (the embedded server unless MONGODB_URI is set) and its repositories."""
+    if not app.config.get("MONGODB_URI"):
+        uri = ensure_server(app.config["DATA_DIR"], app.config["EMBEDDED_DB_CACHE"])
+        app.config.update(MONGODB_URI=uri, EMBEDDED_DB=True)
+    store = Store(
+        app.config["MONGODB_URI"],
+        app.config["MONGODB_DB"],
+        encryptor=Encryptor(app.config["ENCRYPTION_KEY"]),
+        files_root=str(Path(app.config["DATA_DIR"]) / "files"),
+        provider_class=provider_class,
+    )
+    store.ensure_indexes()
+    app.extensions["store"] = store
+
+
+def register_runs(app):
+    """What jobs need, and where they execute (threads here, or Celery workers)."""
+    store = app.extensions["store"]
+    services = RunServices(
+        store=store,
+        secret=app.config["SECRET_KEY"],
+        mailer=mail.Mailer(store, app, app.config.get("BASE_URL", "")),
+    )
+    app.extensions["run_services"] = services
+    app.extensions["run_executor"] = build_executor(
+        app.config.get("EXECUTOR"),
+        services,
+        workers=app.config.get("RUN_WORKERS", 2),
+        nice=app.config.get("RUN_NICE", 10),
+        redis_url=app.config["REDIS_URL"],
+        visibility_timeout=app.config.get("CELERY_VISIBILITY_TIMEOUT", 3600),
+    )
+
+
+def recover_interrupted_runs(app):
+    """Start-up step: interrupt runs of gone processes, and enqueue the queued ones again."""
+    if app.config.get("RUN_RECOVERY", True):
+        recover_runs(app.extensions["store"], app.extensions["run_executor"])
 
 
 def register_blueprints(app):
     app.before_request(load_tenant)
-    for bp in blueprints():
+    for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    app.extensions["dashboard_panels"] = DASHBOARD_PANELS
 
 
 def register_template_helpers(app):
@@ -75,5 +159,5 @@ def register_template_helpers(app):
 
 
 def register_commands(app):
-    for command in commands():
-        app.cli.add_command(command)
+    for group in CLI_GROUPS:
+        app.cli.add_command(group)

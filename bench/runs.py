@@ -242,7 +242,7 @@ def main():
 def measure(args, work):
     from app import create_app
     from cloud_storage.local import LocalStorage
-    from entity.db import get_db
+    from controllers.context import get_store
     from entity.project import Project
     from project_library.accounts import service as accounts
     from project_library.models import artifacts as model_store
@@ -253,7 +253,7 @@ def measure(args, work):
 
     app = create_app({"DATA_DIR": str(work / "data"), "RUN_WORKERS": 2, "LOG_LEVEL": "WARNING"})
     with app.app_context():
-        db = get_db()
+        db = get_store()
         user = accounts.register(db, "bench@example.com", "bench-password-123", "Bench", admin=True)
         token = accounts.create_token(db, user, "bench")[1]
         workspace = accounts.create_team_workspace(db, user, "Bench").id

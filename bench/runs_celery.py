@@ -79,7 +79,7 @@ def main():
         )
         redis_url = f"redis://127.0.0.1:{port}/0"
         from app import create_app
-        from entity.db import get_db
+        from controllers.context import get_store
         from project_library.accounts import service as accounts
 
         app = create_app(
@@ -126,7 +126,7 @@ def main():
             )
         until(lambda: "ready." in log.read_text(errors="replace"))
         with app.app_context():
-            db = get_db()
+            db = get_store()
             user = accounts.register(db, "bench@example.com", "bench-password-123", "Bench")
             token = accounts.create_token(db, user, "bench")[1]
             workspace = accounts.create_team_workspace(db, user, "Bench").id

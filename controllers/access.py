@@ -10,18 +10,16 @@ from functools import wraps
 from flask import g, request
 from flask_login import current_user
 
+from controllers.context import get_store
 from controllers.extensions import login_manager
-from entity.db import get_db
-from entity.token import TokenRepository
-from entity.user import UserRepository
-from entity.workspace import WorkspaceRepository, role_allows
+from entity.workspace import role_allows
 from exception_layer.errors import NotFound, PermissionDenied, Unauthorized
 
 
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        user = UserRepository(get_db()).get_cached(user_id)
+        user = get_store().users.get_cached(user_id)
     except NotFound:
         return None
     return user if user.is_active else None
@@ -34,7 +32,7 @@ def authenticate_bearer():
         return
     user = None
     if header.startswith("Bearer "):
-        user_id = TokenRepository(get_db()).user_id_for(header[len("Bearer ") :].strip())
+        user_id = get_store().tokens.user_id_for(header[len("Bearer ") :].strip())
         user = load_user(user_id) if user_id else None
     if user is None:
         raise Unauthorized(
@@ -61,7 +59,7 @@ def load_tenant():
     if not current_user.is_authenticated:
         return
     g.user_id = current_user.id
-    mine = WorkspaceRepository(get_db()).for_user_cached(current_user.id)
+    mine = get_store().workspaces.for_user_cached(current_user.id)
     g.my_workspaces = mine
     if not mine:
         return
@@ -72,7 +70,7 @@ def load_tenant():
         raise NotFound("That workspace does not exist.")
     if chosen is None:  # removed from the workspace they had open: fall back to the first
         chosen = mine[0]
-        UserRepository(get_db()).update(current_user.id, current_workspace_id=chosen[0].id)
+        get_store().users.update(current_user.id, current_workspace_id=chosen[0].id)
     g.workspace, g.role = chosen
 
 

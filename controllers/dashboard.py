@@ -1,19 +1,18 @@
 """The welcome page: the current workspace at a glance.
 
-Areas add a panel by appending a function to ``PANELS``; it receives the workspace and
-returns ``(template_name, context)`` or None, and runs only when the dashboard renders.
+Its panels are registered by name in ``create_app`` (``app.extensions["dashboard_panels"]``):
+each is a function ``(store, workspace) -> (template name, context)`` that runs only when the
+dashboard renders.
 """
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from controllers.access import require_role
-from entity.db import get_db
+from controllers.context import get_store, workspace_id
 from project_library.accounts import service as accounts
 
 bp = Blueprint("dashboard", __name__)
-
-PANELS = []
 
 
 @bp.get("/")
@@ -25,7 +24,7 @@ def index():
 
 @require_role("viewer")
 def _dashboard():
-    db = get_db()
-    rows = accounts.workspace_people(db, g.workspace.id)
-    panels = [p for p in (panel(g.workspace) for panel in PANELS) if p]
-    return render_template("dashboard.html", rows=rows, panels=panels)
+    store = get_store()
+    rows = accounts.workspace_people(store, workspace_id())
+    panels = [panel(store, g.workspace) for panel in current_app.extensions["dashboard_panels"]]
+    return render_template("dashboard.html", rows=rows, panels=[p for p in panels if p])

@@ -14,6 +14,7 @@ from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from entity.project import ProjectRepository
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -35,14 +36,12 @@ class Connection:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     id: str | None = None
+    secret_keys: tuple = ()  # the settings stored encrypted
 
     def masked_settings(self):
         """Settings safe to show: secrets as MASK (or '' when unset)."""
-        from integration.registry import provider_class
-
-        secret = set(provider_class(self.provider).secret_fields())
         return {
-            key: (MASK if value else "") if key in secret else value
+            key: (MASK if value else "") if key in self.secret_keys else value
             for key, value in self.settings.items()
             if not (self.builtin and key == "path")
         }
@@ -51,18 +50,16 @@ class Connection:
         return {"id": self.id, "name": self.name, "provider": self.provider}
 
 
-def _data_dir():
-    from flask import current_app
-
-    return current_app.config["DATA_DIR"]
-
-
 class ConnectionRepository:
-    def __init__(self, db, encryptor=None, data_dir=None):
+    """``provider_class(name)`` gives a provider's adapter class (its settings schema), so the
+    repository validates and encrypts what it stores without knowing the providers itself."""
+
+    def __init__(self, db, encryptor=None, files_root=None, provider_class=None):
         self.collection = db["connections"]
         self.db = db
         self._encryptor = encryptor
-        self._data_dir = data_dir
+        self._files_root = files_root
+        self._provider_class = provider_class
 
     @staticmethod
     def ensure_indexes(db):
@@ -74,23 +71,25 @@ class ConnectionRepository:
     @property
     def encryptor(self):
         if self._encryptor is None:
-            from entity.encryption import get_encryptor
-
-            self._encryptor = get_encryptor()
+            raise RuntimeError("this ConnectionRepository was built without an encryptor")
         return self._encryptor
 
+    def provider_class(self, provider):
+        if self._provider_class is None:
+            raise RuntimeError("this ConnectionRepository was built without the providers")
+        return self._provider_class(provider)
+
     def builtin_root(self, workspace_id):
-        return os.path.join(self._data_dir or _data_dir(), "files", str(workspace_id))
+        if self._files_root is None:
+            raise RuntimeError("this ConnectionRepository was built without a files root")
+        return os.path.join(self._files_root, str(workspace_id))
 
     # -- documents <-> entities ---------------------------------------------------------
     def _entity(self, doc):
-        from integration.registry import provider_class
-
-        secret = set(provider_class(doc["provider"]).secret_fields())
         settings = dict(doc.get("settings") or {})
-        for key, token in (doc.get("secrets") or {}).items():
-            if key in secret:
-                settings[key] = self.encryptor.decrypt(token)
+        secrets = doc.get("secrets") or {}
+        for key, token in secrets.items():
+            settings[key] = self.encryptor.decrypt(token)
         if doc.get("builtin"):
             settings["path"] = self.builtin_root(doc["workspace_id"])
         return Connection(
@@ -103,13 +102,12 @@ class ConnectionRepository:
             created_at=doc.get("created_at"),
             updated_at=doc.get("updated_at"),
             id=str(doc["_id"]),
+            secret_keys=tuple(secrets),
         )
 
     def _split(self, provider, settings):
         """Plain settings and encrypted secrets, for storing."""
-        from integration.registry import provider_class
-
-        secret = set(provider_class(provider).secret_fields())
+        secret = set(self.provider_class(provider).secret_fields())
         plain = {k: v for k, v in settings.items() if k not in secret}
         secrets = {k: self.encryptor.encrypt(v) for k, v in settings.items() if k in secret}
         return plain, secrets
@@ -138,11 +136,8 @@ class ConnectionRepository:
             raise ValidationError(f"A connection name can be at most {MAX_NAME} characters.")
         return name
 
-    @staticmethod
-    def _validate(provider, settings, allow_local):
-        from integration.registry import provider_class
-
-        cls = provider_class(provider)
+    def _validate(self, provider, settings, allow_local):
+        cls = self.provider_class(provider)
         if provider == "local" and not allow_local:
             raise PermissionDenied("Only site administrators can connect a server folder.")
         if not isinstance(settings, dict):
@@ -187,9 +182,7 @@ class ConnectionRepository:
             if not isinstance(settings, dict):
                 raise ValidationError("Settings must be an object of named values.")
             merged = dict(settings)
-            from integration.registry import provider_class
-
-            for key in provider_class(current.provider).secret_fields():
+            for key in self.provider_class(current.provider).secret_fields():
                 if merged.get(key) == MASK:  # unchanged mask: keep the stored secret
                     merged[key] = current.settings.get(key, "")
             cleaned = self._validate(current.provider, merged, allow_local)
@@ -207,10 +200,7 @@ class ConnectionRepository:
         current = self.get(workspace_id, connection_id)
         if current.builtin:
             raise ValidationError("The built-in workspace folder cannot be deleted.")
-        in_use = self.db["projects"].count_documents(
-            {"workspace_id": workspace_id, "connection_id": current.id}, limit=1
-        )
-        if in_use:
+        if ProjectRepository(self.db).uses_connection(workspace_id, current.id):
             raise Conflict("Projects use this connection; move or delete them first.")
         self.collection.delete_one({"_id": ObjectId(current.id), "workspace_id": workspace_id})
         logger.info("connection_deleted workspace=%s connection=%s", workspace_id, current.id)

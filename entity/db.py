@@ -1,25 +1,13 @@
-"""The one MongoClient of the process, and ``get_db()`` to reach the app's database."""
+"""The one MongoClient of each process for a URI, and the database it names."""
 
 import logging
 import os
 
-from flask import current_app
 from pymongo import MongoClient
-
-from entity.embedded_server import ensure_server
 
 logger = logging.getLogger(__name__)
 
 _clients = {}  # (pid, uri) -> MongoClient; pymongo clients are not fork-safe
-
-
-def init_db(app):
-    uri = app.config.get("MONGODB_URI")
-    if not uri:
-        uri = ensure_server(app.config["DATA_DIR"], app.config["EMBEDDED_DB_CACHE"])
-        app.config["MONGODB_URI"] = uri
-        app.config["EMBEDDED_DB"] = True
-    app.extensions["mongo_db_name"] = app.config["MONGODB_DB"]
 
 
 def client_for(uri):
@@ -33,9 +21,9 @@ def client_for(uri):
     return client
 
 
-def get_db(app=None):
-    app = app or current_app
-    return client_for(app.config["MONGODB_URI"])[app.extensions["mongo_db_name"]]
+def database(uri, name):
+    """The database ``name`` through this process's client for ``uri``."""
+    return client_for(uri)[name]
 
 
 def close_clients():

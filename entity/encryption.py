@@ -1,7 +1,6 @@
 """Encryption of secrets at rest (storage credentials) with Fernet under the app's key."""
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
 
 from exception_layer.errors import AppError
 
@@ -28,8 +27,3 @@ class Encryptor:
 
     def rotate(self, token):
         return self._fernet.rotate(token.encode()).decode()
-
-
-def get_encryptor(app=None):
-    app = app or current_app
-    return Encryptor(app.config["ENCRYPTION_KEY"])

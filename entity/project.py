@@ -58,28 +58,38 @@ def encode_schemas(values):
     return {k: encode_schema(v) if k in SCHEMA_FIELDS else v for k, v in values.items()}
 
 
+def _settable(kind):
+    """Metadata of a field people set through the form and the API, with its JSON type."""
+    return {"settable": kind}
+
+
 @dataclass
 class Project:
+    """The one declaration of a project's fields: ``settable`` ones are what the form and the
+    API accept (with their JSON type) and what the repository lets ``update`` change."""
+
     workspace_id: str
-    name: str
-    description: str = ""
-    connection_id: str | None = None
-    root: str = ""
-    task: str | None = None
-    target: str | None = None
-    ignore_columns: list[str] = field(default_factory=list)
-    id_columns: list[str] = field(default_factory=list)
-    metric: str | None = None
-    missing_markers: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_MARKERS))
-    training_schema: dict | None = None
-    prediction_schema: dict | None = None
+    name: str = field(metadata=_settable(str))
+    description: str = field(default="", metadata=_settable(str))
+    connection_id: str | None = field(default=None, metadata=_settable(str))
+    root: str = field(default="", metadata=_settable(str))
+    task: str | None = field(default=None, metadata=_settable(str))
+    target: str | None = field(default=None, metadata=_settable(str))
+    ignore_columns: list[str] = field(default_factory=list, metadata=_settable(list))
+    id_columns: list[str] = field(default_factory=list, metadata=_settable(list))
+    metric: str | None = field(default=None, metadata=_settable(str))
+    missing_markers: list[str] = field(
+        default_factory=lambda: list(DEFAULT_MISSING_MARKERS), metadata=_settable(list)
+    )
+    training_schema: dict | None = field(default=None, metadata=_settable(dict))
+    prediction_schema: dict | None = field(default=None, metadata=_settable(dict))
     # The schema files as uploaded, so an unchanged schema exports byte for byte.
-    schema_texts: dict = field(default_factory=dict)
-    strict_headers: bool = False
-    notify_emails: list[str] = field(default_factory=list)
-    time_budget_s: int = 120
-    strategy: str = "auto"
-    production_version: int | None = None
+    schema_texts: dict = field(default_factory=dict, metadata={"internal": True})
+    strict_headers: bool = field(default=False, metadata=_settable(bool))
+    notify_emails: list[str] = field(default_factory=list, metadata=_settable(list))
+    time_budget_s: int = field(default=120, metadata=_settable(int))
+    strategy: str = field(default="auto", metadata=_settable(str))
+    production_version: int | None = None  # changed only by ProjectRepository.set_production
     created_by: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -113,25 +123,14 @@ class Project:
         return data
 
 
+# Field name -> JSON type, for every field the form and the API may set.
+SETTABLE_FIELDS = {
+    f.name: f.metadata["settable"] for f in fields(Project) if "settable" in f.metadata
+}
+# What ``ProjectRepository.update`` may change: the settable fields and the kept schema texts.
 EDITABLE_FIELDS = {
-    "name",
-    "description",
-    "connection_id",
-    "root",
-    "task",
-    "target",
-    "ignore_columns",
-    "id_columns",
-    "metric",
-    "missing_markers",
-    "training_schema",
-    "prediction_schema",
-    "schema_texts",
-    "strict_headers",
-    "notify_emails",
-    "time_budget_s",
-    "strategy",
-    "production_version",
+    *SETTABLE_FIELDS,
+    *(f.name for f in fields(Project) if f.metadata.get("internal")),
 }
 
 
@@ -219,6 +218,22 @@ class ProjectRepository:
             raise NotFound("Project not found.")
         return Project.from_document(doc)
 
+    def set_production(self, workspace_id, project_id, version):
+        """Point the project at a production model version (promotion, roll-back, training)."""
+        result = self.collection.update_one(
+            {"_id": _object_id(project_id), "workspace_id": workspace_id},
+            {"$set": {"production_version": int(version)}},
+        )
+        if not result.matched_count:
+            raise NotFound("Project not found.")
+
+    def uses_connection(self, workspace_id, connection_id):
+        return bool(
+            self.collection.count_documents(
+                {"workspace_id": workspace_id, "connection_id": connection_id}, limit=1
+            )
+        )
+
     def delete(self, workspace_id, project_id):
         oid = _object_id(project_id)
         result = oid and self.collection.delete_one({"_id": oid, "workspace_id": workspace_id})
@@ -232,7 +247,3 @@ def _object_id(value):
         return ObjectId(str(value))
     except (InvalidId, TypeError):
         return None
-
-
-def ensure_indexes(db):
-    ProjectRepository.ensure_indexes(db)

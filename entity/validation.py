@@ -118,7 +118,3 @@ class ValidationRepository:
 
     def delete_for_project(self, workspace_id, project_id):
         self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
-
-
-def ensure_indexes(db):
-    ValidationRepository.ensure_indexes(db)

@@ -79,6 +79,14 @@ class WorkspaceRepository:
             raise NotFound("That workspace does not exist.")
         return Workspace.from_doc(doc)
 
+    def named(self, name_or_id, limit=2):
+        """The workspace with this id, else up to ``limit`` workspaces with this name."""
+        try:
+            return [self.get(name_or_id)]
+        except NotFound:
+            pass
+        return [Workspace.from_doc(d) for d in self.col.find({"name": name_or_id}).limit(limit)]
+
     def rename(self, workspace_id, name):
         self.col.update_one({"_id": object_id(workspace_id, "workspace")}, {"$set": {"name": name}})
         access_cache.forget()

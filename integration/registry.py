@@ -1,4 +1,6 @@
-"""The storage provider registry: provider name -> adapter class, and get_storage()."""
+"""The storage provider registry: provider name -> adapter class; the adapter of a saved
+connection (``get_storage``) and of a project (``project_storage``, the one way to reach a
+project's files, for jobs and views alike)."""
 
 import hashlib
 import json
@@ -18,9 +20,6 @@ PROVIDERS = {
     "gcs": GCSStorage,
 }
 
-# Options that apply to every adapter built from a saved connection (tests may override).
-ADAPTER_OPTIONS = {}
-
 
 def provider_class(provider):
     try:
@@ -36,7 +35,7 @@ def build_storage(provider, settings, **options):
     cls = provider_class(provider)
     if cls is LocalStorage:
         return cls.from_settings(settings)
-    return cls.from_settings(settings, **{**ADAPTER_OPTIONS.get(provider, {}), **options})
+    return cls.from_settings(settings, **options)
 
 
 _CACHE_SIZE = 64
@@ -67,8 +66,8 @@ def get_storage(connection):
     return adapter
 
 
-def storage_for(db, workspace_id, connection_id):
-    """The adapter for a workspace's connection; NotFound for another workspace's id."""
-    from entity.connection import ConnectionRepository
-
-    return get_storage(ConnectionRepository(db).get(workspace_id, connection_id))
+def project_storage(store, project):
+    """The adapter for a project's files: its connection, or the workspace's built-in folder."""
+    connections = store.connections
+    connection_id = project.connection_id or connections.ensure_default(project.workspace_id).id
+    return get_storage(connections.get(project.workspace_id, connection_id))

@@ -1,40 +1,39 @@
-"""A run's log: every line to MongoDB (run id, sequence, time, level, step), then to storage.
+"""A run's log as a ``logging.Handler``: every line logged while a run executes lands in it.
 
-``RunLog`` has the logger methods the pipelines call (``info``, ``warning``, ``error``,
-``exception``, ``debug`` with %-style arguments), so a pipeline can be handed either a stdlib
-logger or a run's log. Lines are plain key=value text, never HTML.
+A job opens ``run_scope(repository, run)`` around the run's body. Inside it, any
+``logging.getLogger(__name__)`` line emitted by that thread (a pipeline step, a storage
+retry, a library warning) passes ``RunContextFilter``, which stamps the workspace, project and
+run ids on the record (as redash's ``CurrentJobFilter`` does), and ``RunLogHandler`` writes it
+to MongoDB with the run's sequence number, level and current step. Lines are plain key=value
+text, never HTML. ``install_run_log`` puts the handler on the root logger once per process.
 """
 
+import contextvars
 import logging
 import threading
-
-from pymongo import ASCENDING, DESCENDING
+from contextlib import contextmanager
 
 from entity.records import now
-
-logger = logging.getLogger(__name__)
+from entity.run_log import PAGE
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-PAGE = 500
+
+_current = contextvars.ContextVar("mlp_run_scope", default=None)
 
 
-class RunLog:
-    def __init__(self, db, run, mirror=None):
-        self.collection = db["run_logs"]
+class RunScope:
+    """The run the current thread's log lines belong to, and the step it is at."""
+
+    def __init__(self, repository, run):
+        self.repository = repository
         self.run_id = run.id
         self.workspace_id = run.workspace_id
+        self.project_id = run.project_id
         self.step = "start"
-        self.mirror = mirror or logger
         self._lock = threading.Lock()
-        last = self.collection.find_one({"run_id": self.run_id}, sort=[("seq", DESCENDING)])
-        self._seq = last["seq"] if last else 0
+        self._seq = repository.last_seq(run.id)
 
-    @staticmethod
-    def ensure_indexes(db):
-        db["run_logs"].create_index([("run_id", ASCENDING), ("seq", ASCENDING)], unique=True)
-
-    def log(self, level, message, *args, step=None):
-        text = message % args if args else str(message)
+    def write(self, level, text):
         with self._lock:
             self._seq += 1
             record = {
@@ -42,44 +41,70 @@ class RunLog:
                 "workspace_id": self.workspace_id,
                 "seq": self._seq,
                 "time": now(),
-                "level": level,
-                "step": step or self.step,
+                "level": level if level in LEVELS else "ERROR",
+                "step": self.step,
                 "message": text,
             }
-            self.collection.insert_one(record)
-        self.mirror.log(getattr(logging, level), "run=%s %s", self.run_id, text)
+            self.repository.append(record)
         return record
 
-    def debug(self, message, *args):
-        return self.log("DEBUG", message, *args)
-
-    def info(self, message, *args):
-        return self.log("INFO", message, *args)
-
-    def warning(self, message, *args):
-        return self.log("WARNING", message, *args)
-
-    def error(self, message, *args):
-        return self.log("ERROR", message, *args)
-
-    def exception(self, message, *args):
-        return self.log("ERROR", message, *args)
-
     def text(self):
-        return render(lines(self.collection.database, self.run_id))
+        return render(self.repository.lines(self.run_id))
 
 
-def lines(db, run_id, after=0, limit=None):
-    cursor = db["run_logs"].find({"run_id": run_id, "seq": {"$gt": int(after)}}, {"_id": 0})
-    cursor = cursor.sort("seq", ASCENDING)
-    if limit:
-        cursor = cursor.limit(limit)
-    return list(cursor)
+@contextmanager
+def run_scope(repository, run):
+    """Send this thread's log lines to ``run``'s log until the block ends."""
+    scope = RunScope(repository, run)
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
 
 
-def page(db, run_id, after=0, limit=PAGE):
+class RunContextFilter(logging.Filter):
+    """Stamp ``run_id``, ``workspace_id`` and ``project_id`` on every record ('-' outside a run)."""
+
+    def filter(self, record):
+        scope = _current.get()
+        record.run_id = scope.run_id if scope else "-"
+        record.workspace_id = scope.workspace_id if scope else "-"
+        record.project_id = scope.project_id if scope else "-"
+        return True
+
+
+class RunLogHandler(logging.Handler):
+    """Write the records emitted inside a ``run_scope`` to that run's log."""
+
+    def __init__(self, level=logging.DEBUG):
+        super().__init__(level)
+        self.addFilter(RunContextFilter())
+        self._writing = threading.local()
+
+    def emit(self, record):
+        scope = _current.get()
+        if scope is None or getattr(self._writing, "active", False):
+            return  # not in a run, or a line logged while writing a line (no recursion)
+        self._writing.active = True
+        try:
+            scope.write(record.levelname, record.getMessage())
+        except Exception:  # noqa: BLE001 - logging must never break the run it records
+            self.handleError(record)
+        finally:
+            self._writing.active = False
+
+
+def install_run_log(root=None):
+    """Add the one RunLogHandler to the root logger (idempotent)."""
+    root = root or logging.getLogger()
+    if not any(isinstance(h, RunLogHandler) for h in root.handlers):
+        root.addHandler(RunLogHandler())
+
+
+def page(repository, run_id, after=0, limit=PAGE):
     """Records after ``after`` and the cursor to pass next time."""
-    records = lines(db, run_id, after, limit)
+    records = repository.lines(run_id, after, limit)
     cursor = records[-1]["seq"] if records else int(after)
     return [to_json(r) for r in records], cursor
 
@@ -102,6 +127,5 @@ def render(records):
     )
 
 
-def last_lines(db, run_id, count=15):
-    cursor = db["run_logs"].find({"run_id": run_id}).sort("seq", DESCENDING).limit(count)
-    return render(reversed(list(cursor)))
+def last_lines(repository, run_id, count=15):
+    return render(repository.last(run_id, count))

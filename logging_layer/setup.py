@@ -5,7 +5,9 @@ import time
 
 from flask import g, request
 
-FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+from logging_layer.run_log import RunContextFilter, install_run_log
+
+FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s run=%(run_id)s %(message)s"
 
 
 def configure_logging(app):
@@ -13,8 +15,10 @@ def configure_logging(app):
     if not any(getattr(h, "_mlp", False) for h in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(RunContextFilter())
         handler._mlp = True
         root.addHandler(handler)
+    install_run_log(root)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     for noisy in ("pymongo", "urllib3", "botocore", "azure", "google", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

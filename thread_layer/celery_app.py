@@ -62,5 +62,5 @@ def _fresh_clients(**_):
 def execute_run_task(run_id):
     from thread_layer.jobs import execute_run
 
-    run = execute_run(flask_app(), run_id)
+    run = execute_run(flask_app().extensions["run_services"], run_id)
     return None if run is None else run.status

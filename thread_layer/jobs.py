@@ -1,80 +1,86 @@
 """The body of every run, whatever executes it: claim, run the pipeline, record the outcome.
 
 It has ONE try/except at its boundary: whatever goes wrong inside a pipeline ends here as a
-failed (or cancelled) run with a one-line reason, the traceback kept for admins.
+failed (or cancelled) run with a one-line reason, the traceback kept for admins. Every log
+line emitted while the run executes lands in the run's log (``logging_layer.run_log``).
 """
 
 import logging
 import traceback
+from dataclasses import dataclass
 
-from flask import current_app
-
-from entity.db import get_db
-from entity.model_version import ModelVersionRepository
-from entity.project import ProjectRepository
-from entity.run import RunRepository
-from entity.validation import ValidationRepository
+from entity.store import Store
 from exception_layer.errors import AppError
-from integration import mail
-from logging_layer.run_log import RunLog
+from integration.mail import Mailer
+from integration.registry import project_storage
+from logging_layer.run_log import run_scope
 from project_library.cancellation import RunCancelled
+from project_library.models.promotion import record_production
 from project_library.pipelines.runs import PIPELINES, RunContext, log_path
 
 logger = logging.getLogger(__name__)
+pipeline_log = logging.getLogger("project_library.pipelines")
 
 
-def execute_run(app, run_id):
+@dataclass(frozen=True)
+class RunServices:
+    """What a job needs, built once per process by the application factory."""
+
+    store: Store
+    secret: str  # signs and verifies model artifacts
+    mailer: Mailer
+
+
+def execute_run(services, run_id):
     """Run ``run_id`` if it is still ours to run; safe to call twice for the same run."""
-    with app.app_context():
-        db = get_db()
-        runs = RunRepository(db)
-        run = runs.claim(run_id)
-        if run is None:
-            logger.info("run_not_claimed run=%s", run_id)
-            return None
-        log = RunLog(db, run)
-        project = None
-        storage = None
-        try:
-            project = ProjectRepository(db).get(run.workspace_id, run.project_id)
-            log.info(
-                "run_started kind=%s project=%s attempt=%d by=%s",
-                run.kind,
-                project.name,
-                run.attempts,
-                run.created_by_email or "-",
-            )
-            mail.notify(db, current_app, run, project, "started", log=log)
-            from project_library.projects.service import storage_of
+    runs = services.store.runs
+    run = runs.claim(run_id)
+    if run is None:
+        logger.info("run_not_claimed run=%s", run_id)
+        return None
+    with run_scope(services.store.run_logs, run) as scope:
+        project, status, message, fields = _execute(services, run, scope)
+    run = runs.finish(run, status, message, **fields)
+    if project is not None:
+        with run_scope(services.store.run_logs, run):
+            services.mailer.notify(run, project, run.status)
+    return run
 
-            storage = storage_of(db, project)
-            context = _context(db, runs, run, project, storage, log)
-            outcome = PIPELINES[run.kind](context)
-            message = outcome.pop("message")
-            log.step = "done"
-            log.info("run_succeeded %s", message)
-            status, fields = "succeeded", {"step": "done", **outcome}
-        except RunCancelled:
-            log.step = "cancelled"
-            log.warning("run_cancelled at the next step after the request")
-            status, message, fields = (
-                "cancelled",
-                "Cancelled at the user's request.",
-                {"step": "cancelled"},
-            )
-        except Exception as exc:  # noqa: BLE001 - the job boundary: record, never re-raise
-            message = one_line(exc)
-            log.step = "failed"
-            log.error("run_failed reason=%s", message)
-            status = "failed"
-            fields = {"step": "failed", "error_traceback": traceback.format_exc()}
-        # The log is complete (archive included) before the status turns final, so whoever
-        # sees the final status has every line.
-        _archive_log(db, run, project, storage, log)
-        run = runs.finish(run, status, message, **fields)
-        if project is not None:
-            mail.notify(db, current_app, run, project, run.status, log=log)
-        return run
+
+def _execute(services, run, scope):
+    """Run the pipeline inside the run's log scope; return (project, status, message, fields)."""
+    project = storage = None
+    try:
+        project = services.store.projects.get(run.workspace_id, run.project_id)
+        logger.info(
+            "run_started kind=%s project=%s attempt=%d by=%s",
+            run.kind,
+            project.name,
+            run.attempts,
+            run.created_by_email or "-",
+        )
+        services.mailer.notify(run, project, "started")
+        storage = project_storage(services.store, project)
+        outcome = PIPELINES[run.kind](_context(services, run, project, storage, scope))
+        message = outcome.pop("message")
+        scope.step = "done"
+        logger.info("run_succeeded %s", message)
+        status, fields = "succeeded", {"step": "done", **outcome}
+    except RunCancelled:
+        scope.step = "cancelled"
+        logger.warning("run_cancelled at the next step after the request")
+        status, message = "cancelled", "Cancelled at the user's request."
+        fields = {"step": "cancelled"}
+    except Exception as exc:  # noqa: BLE001 - the job boundary: record, never re-raise
+        message = one_line(exc)
+        scope.step = "failed"
+        logger.error("run_failed reason=%s", message)
+        status = "failed"
+        fields = {"step": "failed", "error_traceback": traceback.format_exc()}
+    # The log is complete (archive included) before the status turns final, so whoever
+    # sees the final status has every line.
+    _archive_log(run, project, storage, scope)
+    return project, status, message, fields
 
 
 def one_line(exc):
@@ -84,54 +90,36 @@ def one_line(exc):
     return f"Unexpected error ({type(exc).__name__}); an admin can read the details."
 
 
-def _context(db, runs, run, project, storage, log):
-    projects = ProjectRepository(db)
+def _context(services, run, project, storage, scope):
+    store = services.store
+    runs = store.runs
 
     def progress(step, percent, message, **extra):
+        scope.step = step
         runs.progress(run.id, step=step, percent=percent, message=message, **extra)
 
-    def cancel():
-        return runs.cancel_requested(run.id)
-
     def set_production(version):
-        projects.collection.update_one(
-            {"_id": _oid(project.id), "workspace_id": project.workspace_id},
-            {"$set": {"production_version": int(version)}},
-        )
-        models.record_promotion(
-            project.workspace_id,
-            project.id,
-            version,
-            run.created_by_email,
-            f"trained by run {run.id}",
-        )
+        record_production(store, project, version, run.created_by_email, f"trained by run {run.id}")
 
-    models = ModelVersionRepository(db)
     return RunContext(
         run=run,
         project=project,
         storage=storage,
-        log=log,
-        secret=current_app.config["SECRET_KEY"],
-        models=models,
-        validations=ValidationRepository(db),
+        log=pipeline_log,
+        secret=services.secret,
+        models=store.models,
+        validations=store.validations,
         set_production=set_production,
         progress=progress,
-        cancel=cancel,
+        cancel=lambda: runs.cancel_requested(run.id),
     )
 
 
-def _oid(value):
-    from entity.records import object_id
-
-    return object_id(value)
-
-
-def _archive_log(db, run, project, storage, log):
+def _archive_log(run, project, storage, scope):
     """Write the whole log to the project's logs folder; a storage failure is only logged."""
     if project is None or storage is None:
         return
     try:
-        storage.write_bytes(log_path(project, run), log.text().encode())
+        storage.write_bytes(log_path(project, run), scope.text().encode())
     except AppError as exc:
-        log.warning("log_archive_failed reason=%s", one_line(exc))
+        logger.warning("log_archive_failed reason=%s", one_line(exc))

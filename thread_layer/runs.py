@@ -1,46 +1,99 @@
-"""What run pages, the API and the CLI share: start, cancel, recover."""
+"""The run lifecycle that pages, the API and the CLI share: start, cancel, read, recover."""
 
 import logging
 
-from entity.db import get_db
-from entity.project import ProjectRepository
-from entity.run import KINDS, Run, RunRepository
-from exception_layer.errors import ValidationError
-from thread_layer.executors import get_executor
+from entity.run import KINDS, Run
+from exception_layer.errors import NotFound, ValidationError
+from integration.registry import project_storage
+from logging_layer import run_log
 
 logger = logging.getLogger(__name__)
 
 
-def start_run(app, workspace_id, project_id, kind, user):
+def start_run(store, executor, workspace_id, project_id, kind, actor):
     """Create a queued run and hand it to the executor; return the run."""
     if kind not in KINDS:
         raise ValidationError("A run's kind is 'train' or 'predict'.", details={"field": "kind"})
-    db = get_db(app)
-    project = ProjectRepository(db).get(workspace_id, project_id)
-    run = RunRepository(db).create(
+    project = store.projects.get(workspace_id, project_id)
+    run = store.runs.create(
         Run(
             workspace_id=workspace_id,
             project_id=project.id,
             kind=kind,
             project_name=project.name,
-            created_by=getattr(user, "id", None),
-            created_by_email=getattr(user, "email", None),
-            created_by_name=getattr(user, "name", None),
+            created_by=getattr(actor, "id", None),
+            created_by_email=getattr(actor, "email", None),
+            created_by_name=getattr(actor, "name", None),
         )
     )
-    get_executor(app).submit(run.id)
+    executor.submit(run.id)
     return run
 
 
-def cancel_run(app, workspace_id, run_id):
-    return RunRepository(get_db(app)).request_cancel(workspace_id, run_id)
+def cancel_run(store, workspace_id, run_id):
+    return store.runs.request_cancel(workspace_id, run_id)
 
 
-def recover_runs(app):
-    """Start-up hook: interrupt runs of gone processes, and enqueue the queued ones again."""
-    if not app.config.get("RUN_RECOVERY", True):
-        return
-    queued = RunRepository(get_db(app)).recover()
-    executor = get_executor(app)
-    for run_id in queued:
+def recover_runs(store, executor):
+    """At start-up: interrupt runs of gone processes, and enqueue the queued ones again."""
+    for run_id in store.runs.recover():
         executor.submit(run_id)
+
+
+def log_page(store, workspace_id, run_id, after):
+    """The run's log lines after ``after``, with its live state, for the log viewer."""
+    try:
+        after = max(0, int(after or 0))
+    except (TypeError, ValueError):
+        raise ValidationError("'after' must be a whole number.") from None
+    run = store.runs.get(workspace_id, run_id)
+    records, cursor = run_log.page(store.run_logs, run.id, after)
+    return {
+        "records": records,
+        "next": cursor,
+        "status": run.status,
+        "step": run.step,
+        "percent": run.percent,
+        "message": run.message,
+    }
+
+
+def open_predictions(store, workspace_id, run_id):
+    """(file name, binary stream) of a prediction run's CSV."""
+    run = store.runs.get(workspace_id, run_id)
+    if run.kind != "predict" or run.status != "succeeded" or not run.output_path:
+        raise NotFound("This run has no predictions to download.")
+    project = store.projects.get(workspace_id, run.project_id)
+    stream = project_storage(store, project).open_read(run.output_path)
+    return run.output_path.rsplit("/", 1)[-1], stream
+
+
+def project_names(store, workspace_id):
+    return {p.id: p.name for p in store.projects.list(workspace_id)}
+
+
+def list_runs(store, workspace_id, project_id=None):
+    """(runs newest first, {project id: name}) for the runs list."""
+    return store.runs.list(workspace_id, project_id), project_names(store, workspace_id)
+
+
+def run_overview(store, workspace_id, run_id):
+    """The run with its project's name, its validation report and its model version."""
+    run = store.runs.get(workspace_id, run_id)
+    validation = model = None
+    if run.validation_id:
+        try:
+            validation = store.validations.get(workspace_id, run.validation_id)
+        except NotFound:
+            validation = None
+    if run.kind == "train" and run.model_version:
+        try:
+            model = store.models.get(workspace_id, run.project_id, run.model_version)
+        except NotFound:
+            model = None
+    return {
+        "run": run,
+        "project_name": project_names(store, workspace_id).get(run.project_id),
+        "validation": validation,
+        "model": model,
+    }

@@ -5,9 +5,8 @@ from flask_login import current_user
 
 from controllers.access import require_login
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.context import get_store, workspace_id
 from controllers.extensions import limiter
-from entity.db import get_db
-from entity.workspace import WorkspaceRepository
 from project_library.accounts import service as accounts
 
 bp = api_blueprint("api", __name__)
@@ -25,7 +24,7 @@ def create_token():
     body = json_body()
     email, password = field(body, "email"), field(body, "password")
     token, secret = accounts.token_for_credentials(
-        get_db(), email, password, field(body, "name", required=False) or "API"
+        get_store(), email, password, field(body, "name", required=False) or "API"
     )
     return jsonify({"id": token.id, "name": token.name, "token": secret}), 201
 
@@ -39,7 +38,7 @@ def me():
             "email": current_user.email,
             "display_name": current_user.display_name,
             "is_site_admin": current_user.is_site_admin,
-            "workspace": {"id": g.workspace.id, "name": g.workspace.name, "role": g.role}
+            "workspace": {"id": workspace_id(), "name": g.workspace.name, "role": g.role}
             if g.get("workspace")
             else None,
         }
@@ -49,7 +48,7 @@ def me():
 @bp.get("/workspaces")
 @require_login
 def workspaces():
-    mine = WorkspaceRepository(get_db()).for_user(current_user.id)
+    mine = get_store().workspaces.for_user(current_user.id)
     return jsonify(
         [{"id": w.id, "name": w.name, "personal": w.personal, "role": role} for w, role in mine]
     )

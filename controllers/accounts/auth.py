@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from controllers.context import get_store
 from controllers.extensions import limiter
-from entity.db import get_db
 from exception_layer.errors import AppError, Unauthorized
 from project_library.accounts import service as accounts
 
@@ -36,7 +36,7 @@ def register_post():
     form = request.form
     try:
         user = accounts.register(
-            get_db(),
+            get_store(),
             form.get("email"),
             form.get("password"),
             form.get("display_name", ""),
@@ -62,7 +62,7 @@ def login():
 def login_post():
     form = request.form
     try:
-        user = accounts.authenticate(get_db(), form.get("email", ""), form.get("password", ""))
+        user = accounts.authenticate(get_store(), form.get("email", ""), form.get("password", ""))
     except Unauthorized as error:
         flash(error.message, "error")
         return render_template("auth/login.html", form=form, next=form.get("next", "")), 401

@@ -4,8 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from controllers.access import require_login
-from entity.db import get_db
-from entity.token import TokenRepository
+from controllers.context import get_store
 from exception_layer.errors import AppError
 from project_library.accounts import service as accounts
 
@@ -13,7 +12,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _page(status=200, new_token=None):
-    tokens = TokenRepository(get_db()).list(current_user.id)
+    tokens = accounts.user_tokens(get_store(), current_user)
     return render_template("account/profile.html", tokens=tokens, new_token=new_token), status
 
 
@@ -28,7 +27,7 @@ def profile():
 def update_profile():
     try:
         accounts.update_profile(
-            get_db(),
+            get_store(),
             current_user,
             request.form.get("display_name", ""),
             request.form.get("notification_email", ""),
@@ -49,7 +48,7 @@ def change_password():
         return _page(400)
     try:
         accounts.change_password(
-            get_db(), current_user, form.get("current_password"), form.get("new_password")
+            get_store(), current_user, form.get("current_password"), form.get("new_password")
         )
     except AppError as error:
         flash(error.message, "error")
@@ -62,7 +61,7 @@ def change_password():
 @require_login
 def create_token():
     try:
-        _, token = accounts.create_token(get_db(), current_user, request.form.get("name"))
+        _, token = accounts.create_token(get_store(), current_user, request.form.get("name"))
     except AppError as error:
         flash(error.message, "error")
         return _page(error.status_code)
@@ -73,6 +72,6 @@ def create_token():
 @bp.post("/tokens/<token_id>/revoke")
 @require_login
 def revoke_token(token_id):
-    TokenRepository(get_db()).revoke(current_user.id, token_id)
+    accounts.revoke_token(get_store(), current_user, token_id)
     flash("Token revoked.", "success")
     return redirect(url_for("account.profile"))

@@ -1,13 +1,12 @@
 """Workspaces: create, switch, and manage members."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from controllers.access import require_login, require_role
-from entity import validators
-from entity.db import get_db
-from entity.workspace import ROLES, WorkspaceRepository
-from exception_layer.errors import AppError, NotFound
+from controllers.context import get_store, workspace_id
+from entity.workspace import ROLES
+from exception_layer.errors import AppError
 from project_library.accounts import service as accounts
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspace")
@@ -20,8 +19,8 @@ def settings():
 
 
 def _settings_page(status=200):
-    db = get_db()
-    rows = accounts.workspace_people(db, g.workspace.id)
+    db = get_store()
+    rows = accounts.workspace_people(db, workspace_id())
     return render_template("workspaces/settings.html", rows=rows, roles=ROLES), status
 
 
@@ -35,7 +34,9 @@ def new():
 @require_login
 def create():
     try:
-        workspace = accounts.create_team_workspace(get_db(), current_user, request.form.get("name"))
+        workspace = accounts.create_team_workspace(
+            get_store(), current_user, request.form.get("name")
+        )
     except AppError as error:
         flash(error.message, "error")
         return render_template("workspaces/new.html"), error.status_code
@@ -46,7 +47,7 @@ def create():
 @bp.post("/switch")
 @require_login
 def switch():
-    accounts.switch_workspace(get_db(), current_user, request.form.get("workspace_id", ""))
+    accounts.switch_workspace(get_store(), current_user, request.form.get("workspace_id", ""))
     return redirect(url_for("dashboard.index"))
 
 
@@ -54,11 +55,10 @@ def switch():
 @require_role("owner")
 def rename():
     try:
-        name = validators.text(request.form.get("name"), "Workspace name")
+        accounts.rename_workspace(get_store(), workspace_id(), request.form.get("name"))
     except AppError as error:
         flash(error.message, "error")
         return _settings_page(error.status_code)
-    WorkspaceRepository(get_db()).rename(g.workspace.id, name)
     flash("Workspace renamed.", "success")
     return redirect(url_for("workspaces.settings"))
 
@@ -68,7 +68,10 @@ def rename():
 def invite():
     try:
         person = accounts.invite(
-            get_db(), g.workspace.id, request.form.get("email"), request.form.get("role", "viewer")
+            get_store(),
+            workspace_id(),
+            request.form.get("email"),
+            request.form.get("role", "viewer"),
         )
     except AppError as error:
         flash(error.message, "error")
@@ -77,19 +80,11 @@ def invite():
     return redirect(url_for("workspaces.settings"))
 
 
-def _member(user_id):
-    if not WorkspaceRepository(get_db()).membership(g.workspace.id, user_id):
-        raise NotFound("That person is not a member of this workspace.")
-    return user_id
-
-
 @bp.post("/members/<user_id>/role")
 @require_role("owner")
 def set_role(user_id):
     try:
-        WorkspaceRepository(get_db()).set_role(
-            g.workspace.id, _member(user_id), request.form.get("role", "")
-        )
+        accounts.set_member_role(get_store(), workspace_id(), user_id, request.form.get("role", ""))
     except AppError as error:
         if error.status_code == 404:
             raise
@@ -103,7 +98,7 @@ def set_role(user_id):
 @require_role("owner")
 def remove(user_id):
     try:
-        WorkspaceRepository(get_db()).remove_member(g.workspace.id, _member(user_id))
+        accounts.remove_member(get_store(), workspace_id(), user_id)
     except AppError as error:
         if error.status_code == 404:
             raise

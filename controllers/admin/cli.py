@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from entity.db import get_db
+from controllers.context import get_store
 from entity.embedded_server import stop_server
 from exception_layer.errors import AppError
 from project_library.accounts import service as accounts
@@ -21,7 +21,7 @@ db_group = AppGroup("db", help="The embedded database.")
 def create_user(email, password, name, admin):
     """Create an account (with its personal workspace)."""
     try:
-        user = accounts.register(get_db(), email, password, name, admin=admin or None)
+        user = accounts.register(get_store(), email, password, name, admin=admin or None)
     except AppError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.email} (id {user.id}{', site admin' if user.is_site_admin else ''})")

@@ -3,8 +3,7 @@
 from flask import Blueprint, render_template
 
 from controllers.access import require_site_admin
-from entity.db import get_db
-from integration.mail import outbox
+from controllers.context import get_store
 
 bp = Blueprint("outbox", __name__)
 
@@ -12,4 +11,4 @@ bp = Blueprint("outbox", __name__)
 @bp.get("/admin/outbox")
 @require_site_admin
 def index():
-    return render_template("outbox/index.html", messages=outbox(get_db()))
+    return render_template("outbox/index.html", messages=get_store().outbox.latest())

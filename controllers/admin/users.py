@@ -4,8 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from controllers.access import require_site_admin
-from entity.db import get_db
-from entity.user import UserRepository
+from controllers.context import get_store
 from exception_layer.errors import AppError
 from project_library.accounts import service as accounts
 
@@ -15,7 +14,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @require_site_admin
 def users():
-    return render_template("admin/users.html", users=UserRepository(get_db()).list())
+    return render_template("admin/users.html", users=get_store().users.list())
 
 
 @bp.post("/users/<user_id>/disabled")
@@ -23,7 +22,7 @@ def users():
 def set_disabled(user_id):
     disable = request.form.get("disabled") == "1"
     try:
-        accounts.set_disabled(get_db(), current_user, user_id, disable)
+        accounts.set_disabled(get_store(), current_user, user_id, disable)
     except AppError as error:
         if error.status_code == 404:
             raise

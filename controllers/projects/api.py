@@ -1,39 +1,23 @@
 """JSON API for projects, their schemas and their validations (documented in docs/api.md)."""
 
 import json
+from dataclasses import fields
 
-from flask import Response, g, request
-from flask_login import current_user
+from flask import Response, request
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
-from entity.db import get_db
-from entity.project import EDITABLE_FIELDS, ProjectRepository
-from entity.validation import ValidationRepository
+from controllers.context import actor, get_store, workspace_id
+from controllers.projects.common import kind_or_404
+from entity.project import SETTABLE_FIELDS, Project
 from exception_layer.errors import NotFound, ValidationError
 from project_library.projects import service
+from project_library.validation import service as validation
 
 bp = api_blueprint("projects_api", __name__)
 
-_TYPES = {
-    "name": str,
-    "description": str,
-    "connection_id": str,
-    "root": str,
-    "task": str,
-    "target": str,
-    "ignore_columns": list,
-    "id_columns": list,
-    "metric": str,
-    "missing_markers": list,
-    "training_schema": dict,
-    "prediction_schema": dict,
-    "strict_headers": bool,
-    "notify_emails": list,
-    "time_budget_s": int,
-    "strategy": str,
-}
-_READ_ONLY_VIA_API = {"schema_texts", "production_version"}
+# Fields a project document carries that a client may send back unchanged (they are ignored).
+_ECHOED = {f.name for f in fields(Project)} - set(SETTABLE_FIELDS)
 
 
 def _json(data, status=200):
@@ -47,32 +31,22 @@ def _json(data, status=200):
 
 
 def _project_values(body, creating):
-    unknown = (
-        set(body)
-        - set(_TYPES)
-        - {"id", "workspace_id", "created_at", "updated_at", "created_by", *_READ_ONLY_VIA_API}
-    )
+    unknown = set(body) - set(SETTABLE_FIELDS) - _ECHOED
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     values = {}
-    for name, kind in _TYPES.items():
+    for name, kind in SETTABLE_FIELDS.items():
         if name in body:
             values[name] = field(body, name, kind=kind, required=False)
     if creating and not values.get("name"):
         raise ValidationError("'name' is required.", details={"field": "name"})
-    return {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
-
-
-def _kind(kind):
-    if kind not in service.KINDS:
-        raise NotFound("Schemas are 'training' or 'prediction'.")
-    return kind
+    return values
 
 
 @bp.get("/projects")
 @require_role("viewer")
 def list_projects():
-    projects = ProjectRepository(get_db()).list(g.workspace.id)
+    projects = get_store().projects.list(workspace_id())
     return _json({"projects": [p.to_dict() for p in projects]})
 
 
@@ -80,36 +54,37 @@ def list_projects():
 @require_role("admin")
 def create_project():
     values = _project_values(json_body(), creating=True)
-    project = service.create_project(get_db(), g.workspace.id, values, current_user.id)
+    project = service.create_project(get_store(), workspace_id(), values, actor().id)
     return _json(project.to_dict(), 201)
 
 
 @bp.get("/projects/<project_id>")
 @require_role("viewer")
 def get_project(project_id):
-    return _json(ProjectRepository(get_db()).get(g.workspace.id, project_id).to_dict())
+    return _json(get_store().projects.get(workspace_id(), project_id).to_dict())
 
 
 @bp.patch("/projects/<project_id>")
 @require_role("admin")
 def patch_project(project_id):
+    get_store().projects.get(workspace_id(), project_id)  # 404 before 400
     values = _project_values(json_body(), creating=False)
-    project = service.update_project(get_db(), g.workspace.id, project_id, values)
+    project = service.update_project(get_store(), workspace_id(), project_id, values)
     return _json(project.to_dict())
 
 
 @bp.delete("/projects/<project_id>")
 @require_role("admin")
 def delete_project(project_id):
-    service.delete_project(get_db(), g.workspace.id, project_id)
+    service.delete_project(get_store(), workspace_id(), project_id)
     return "", 204
 
 
 @bp.get("/projects/<project_id>/schemas/<kind>")
 @require_role("viewer")
 def get_schema(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
-    text = service.export_schema(project, _kind(kind))
+    project = get_store().projects.get(workspace_id(), project_id)
+    text = service.export_schema(project, kind_or_404(kind))
     if text is None:
         raise NotFound(f"The project has no {kind} schema yet.")
     return Response(text, mimetype="application/json")
@@ -118,11 +93,12 @@ def get_schema(project_id, kind):
 @bp.put("/projects/<project_id>/schemas/<kind>")
 @require_role("admin")
 def put_schema(project_id, kind):
-    ProjectRepository(get_db()).get(g.workspace.id, project_id)  # 404 before parsing input
+    get_store().projects.get(workspace_id(), project_id)  # 404 before parsing input
     text = request.get_data(cache=False, as_text=False)
     if not text.strip():
         raise ValidationError("Send the schema as the JSON body.")
-    project, hints = service.save_schema(get_db(), g.workspace.id, project_id, _kind(kind), text)
+    kind = kind_or_404(kind)
+    project, hints = service.save_schema(get_store(), workspace_id(), project_id, kind, text)
     return {
         "project": project.to_dict(),
         "inferred": hints,
@@ -133,34 +109,35 @@ def put_schema(project_id, kind):
 @bp.post("/projects/<project_id>/validations")
 @require_role("admin")
 def start_validation(project_id):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     body = json_body()
     kind = field(body, "kind", kind=str)
-    if kind not in service.KINDS:
+    if kind not in validation.KINDS:
         raise ValidationError("'kind' is 'training' or 'prediction'.", details={"field": "kind"})
-    report = service.validate(get_db(), project, kind, current_user.id)
+    report = validation.validate(get_store(), project, kind, actor().id)
     return _json(_report_json(report), 201)
 
 
 @bp.get("/projects/<project_id>/validations")
 @require_role("viewer")
 def list_validations(project_id):
-    ProjectRepository(get_db()).get(g.workspace.id, project_id)
-    reports = ValidationRepository(get_db()).list_for_project(g.workspace.id, project_id)
+    get_store().projects.get(workspace_id(), project_id)
+    reports = get_store().validations.list_for_project(workspace_id(), project_id)
     return {"validations": [_summary_json(r) for r in reports]}
 
 
 @bp.get("/validations/<validation_id>")
 @require_role("viewer")
 def get_validation(validation_id):
-    return _json(_report_json(ValidationRepository(get_db()).get(g.workspace.id, validation_id)))
+    return _json(_report_json(get_store().validations.get(workspace_id(), validation_id)))
 
 
 @bp.post("/validations/<validation_id>/restore")
 @require_role("admin")
 def restore_file(validation_id):
+    get_store().validations.get(workspace_id(), validation_id)  # 404 before 400
     name = field(json_body(), "name", kind=str)
-    _, destination = service.restore(get_db(), g.workspace.id, validation_id, name)
+    _, destination = validation.restore(get_store(), workspace_id(), validation_id, name)
     return {"restored": name, "path": destination}
 
 

@@ -1,11 +1,9 @@
 """`flask projects import PATH …` and `flask projects sample …`."""
 
 import click
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask.cli import AppGroup
 
-from entity.db import get_db
+from controllers.context import get_store
 from entity.project import TASKS
 from exception_layer.errors import AppError
 from project_library.projects import service
@@ -14,27 +12,20 @@ from project_library.projects.setup import folder_source
 projects_cli = AppGroup("projects", help="Create projects from classic folders or the sample.")
 
 
-def _workspace_id(db, name):
+def _workspace_id(store, name):
     """A workspace by name (or id); ambiguous names are refused."""
-    try:
-        doc = db.workspaces.find_one({"_id": ObjectId(name)})
-    except InvalidId:
-        doc = None
-    if doc:
-        return str(doc["_id"])
-    found = list(db.workspaces.find({"name": name}, {"_id": 1}).limit(2))
+    found = store.workspaces.named(name)
     if not found:
         raise click.ClickException(f"No workspace named '{name}'.")
     if len(found) > 1:
         raise click.ClickException(f"Several workspaces are named '{name}'; give its id.")
-    return str(found[0]["_id"])
+    return found[0].id
 
 
-def _connection_id(db, workspace_id, name):
+def _connection_id(store, workspace_id, name):
     if not name:
         return None
-    repo = service.connections(db, workspace_id)
-    for connection in repo.list(workspace_id):
+    for connection in store.connections.list(workspace_id):
         if name in (connection.id, connection.name):
             return connection.id
     raise click.ClickException(f"No storage connection named '{name}' in that workspace.")
@@ -51,15 +42,15 @@ def import_command(path, workspace, connection, name, target, task):
     """Import a classic project folder (schema files plus batch folders); print its id."""
     from pathlib import Path
 
-    db = get_db()
-    workspace_id = _workspace_id(db, workspace)
+    store = get_store()
+    workspace_id = _workspace_id(store, workspace)
     try:
         project, summary = service.import_files(
-            db,
+            store,
             workspace_id,
             folder_source(path),
             name=name or Path(path).resolve().name,
-            connection_id=_connection_id(db, workspace_id, connection),
+            connection_id=_connection_id(store, workspace_id, connection),
             target=target,
             task=task,
         )
@@ -79,11 +70,11 @@ def import_command(path, workspace, connection, name, target, task):
 @click.option("--connection", default=None, help="Storage connection name (default: local).")
 def sample_command(workspace, connection):
     """Create the breast-cancer sample project; print its id."""
-    db = get_db()
-    workspace_id = _workspace_id(db, workspace)
+    store = get_store()
+    workspace_id = _workspace_id(store, workspace)
     try:
         project = service.create_sample(
-            db, workspace_id, connection_id=_connection_id(db, workspace_id, connection)
+            store, workspace_id, connection_id=_connection_id(store, workspace_id, connection)
         )
     except AppError as error:
         raise click.ClickException(error.message) from error

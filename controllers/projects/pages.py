@@ -1,47 +1,46 @@
-"""Project pages: list, create, edit, schemas, import, sample, and "Validate now"."""
+"""Project pages: list, create, edit, import, sample, and "Validate now"."""
 
 import re
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
-from entity.db import get_db
+from controllers.context import actor, get_store, workspace_id
+from controllers.projects.common import TASK_LABELS, kind_or_404
 from entity.project import (
     DEFAULT_METRIC,
     DEFAULT_MISSING_MARKERS,
     METRIC_LABELS,
     METRICS,
+    SETTABLE_FIELDS,
     TASKS,
-    ProjectRepository,
 )
-from entity.validation import ValidationRepository
-from exception_layer.errors import AppError, NotFound, ValidationError
-from integration.layout import PROJECT_FOLDERS, project_path
-from project_library.projects import service
+from exception_layer.errors import AppError, ValidationError
+from project_library.projects import overview, service
 from project_library.projects.setup import zip_source
-from project_library.validation.batches import batch_folder
-from project_library.validation.schema import (
-    parse_schema,
-)
+from project_library.validation import service as validation
+from project_library.validation.schema import parse_schema
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
-TASK_LABELS = {
-    "binary": "Binary classification",
-    "multiclass": "Multiclass classification",
-    "regression": "Regression",
-}
-SAMPLE_BYTES = 2 * 1024 * 1024
+# The project fields the settings form edits (their types come from the Project declaration);
+# an empty value of an optional one means "not set".
+FORM_FIELDS = (
+    "name",
+    "description",
+    "connection_id",
+    "root",
+    "task",
+    "target",
+    "ignore_columns",
+    "id_columns",
+    "metric",
+    "missing_markers",
+    "strict_headers",
+    "notify_emails",
+    "time_budget_s",
+)
+OPTIONAL_FIELDS = {"connection_id", "task", "target", "metric"}
 
 
 @bp.app_context_processor
@@ -53,35 +52,23 @@ def _split(text):
     return [part.strip() for part in re.split(r"[,\n]", text or "") if part.strip()]
 
 
-def kind_or_404(kind):
-    if kind not in service.KINDS:
-        raise NotFound("Batches and schemas are 'training' or 'prediction'.")
-    return kind
-
-
 def _form_values(form):
-    markers = _split(form.get("missing_markers"))
+    values = {}
+    for name in FORM_FIELDS:
+        kind, raw = SETTABLE_FIELDS[name], form.get(name, "")
+        if kind is list:
+            values[name] = _split(raw)
+        elif kind is bool:
+            values[name] = bool(raw)
+        elif kind is int:
+            if raw.strip() and not raw.strip().isdigit():
+                raise ValidationError("The time budget is a whole number of seconds.")
+            if raw.strip():
+                values[name] = int(raw.strip())
+        else:
+            values[name] = raw.strip() or (None if name in OPTIONAL_FIELDS else "")
     if form.get("empty_is_missing"):
-        markers.insert(0, "")
-    budget = form.get("time_budget_s", "").strip()
-    values = {
-        "name": form.get("name", "").strip(),
-        "description": form.get("description", "").strip(),
-        "connection_id": form.get("connection_id") or None,
-        "root": form.get("root", "").strip(),
-        "task": form.get("task") or None,
-        "target": form.get("target", "").strip() or None,
-        "ignore_columns": _split(form.get("ignore_columns")),
-        "id_columns": _split(form.get("id_columns")),
-        "metric": form.get("metric") or None,
-        "missing_markers": markers,
-        "strict_headers": bool(form.get("strict_headers")),
-        "notify_emails": _split(form.get("notify_emails")),
-    }
-    if budget:
-        if not budget.isdigit():
-            raise ValidationError("The time budget is a whole number of seconds.")
-        values["time_budget_s"] = int(budget)
+        values["missing_markers"].insert(0, "")
     task_metrics = METRICS.get(values["task"] or "", ())
     if values["metric"] and task_metrics and values["metric"] not in task_metrics:
         values["metric"] = DEFAULT_METRIC[values["task"]]
@@ -89,7 +76,6 @@ def _form_values(form):
 
 
 def _form_page(project=None, values=None, status=200):
-    db = get_db()
     hints = {}
     if project is not None:
         hints = service.inferred_settings(project.training_schema, project.prediction_schema)
@@ -100,7 +86,7 @@ def _form_page(project=None, values=None, status=200):
         "projects/form.html",
         project=project,
         values=values or {},
-        connections=service.connection_choices(db, g.workspace.id),
+        connections=service.connection_choices(get_store(), workspace_id()),
         tasks=TASKS,
         metrics=METRICS,
         default_metric=DEFAULT_METRIC,
@@ -113,13 +99,7 @@ def _form_page(project=None, values=None, status=200):
 @bp.get("")
 @require_role("viewer")
 def index():
-    db = get_db()
-    projects = ProjectRepository(db).list(g.workspace.id)
-    reports = ValidationRepository(db)
-    latest = {
-        p.id: {kind: reports.latest(g.workspace.id, p.id, kind) for kind in service.KINDS}
-        for p in projects
-    }
+    projects, latest = overview.projects_with_latest(get_store(), workspace_id())
     return render_template("projects/index.html", projects=projects, latest=latest)
 
 
@@ -134,18 +114,18 @@ def new():
 def create():
     try:
         values = _form_values(request.form)
-        project = service.create_project(get_db(), g.workspace.id, values, current_user.id)
+        project = service.create_project(get_store(), workspace_id(), values, actor().id)
     except AppError as error:
         flash(error.message, "error")
         return _form_page(values=request.form, status=error.status_code)
     flash(f"Project “{project.name}” created; its folders are ready in storage.", "success")
-    return redirect(url_for("projects.schema", project_id=project.id, kind="training"))
+    return redirect(url_for("project_schemas.schema", project_id=project.id, kind="training"))
 
 
 @bp.post("/sample")
 @require_role("admin")
 def create_sample():
-    project = service.create_sample(get_db(), g.workspace.id, current_user.id)
+    project = service.create_sample(get_store(), workspace_id(), actor().id)
     flash(
         f"Sample project “{project.name}” created with 5 training batches (one malformed) "
         "and a prediction batch. Press “Validate training batches” to see the checks.",
@@ -154,11 +134,17 @@ def create_sample():
     return redirect(url_for("projects.detail", project_id=project.id))
 
 
+def _import_page(values, status=200):
+    connections = service.connection_choices(get_store(), workspace_id())
+    return render_template(
+        "projects/import.html", connections=connections, tasks=TASKS, values=values
+    ), status
+
+
 @bp.get("/import")
 @require_role("admin")
 def import_form():
-    connections = service.connection_choices(get_db(), g.workspace.id)
-    return render_template("projects/import.html", connections=connections, tasks=TASKS, values={})
+    return _import_page({})
 
 
 @bp.post("/import")
@@ -169,21 +155,18 @@ def import_zip():
         if upload is None or not upload.filename:
             raise ValidationError("Choose a zip file of the project folder.")
         project, summary = service.import_files(
-            get_db(),
-            g.workspace.id,
+            get_store(),
+            workspace_id(),
             zip_source(upload.stream),
             name=request.form.get("name") or re.sub(r"\.zip$", "", upload.filename, flags=re.I),
             connection_id=request.form.get("connection_id") or None,
             target=request.form.get("target", "").strip() or None,
             task=request.form.get("task") or None,
-            created_by=current_user.id,
+            created_by=actor().id,
         )
     except AppError as error:
         flash(error.message, "error")
-        connections = service.connection_choices(get_db(), g.workspace.id)
-        return render_template(
-            "projects/import.html", connections=connections, tasks=TASKS, values=request.form
-        ), error.status_code
+        return _import_page(request.form, error.status_code)
     flash(
         f"Imported “{project.name}”: {summary['training_files']} training and "
         f"{summary['prediction_files']} prediction file(s).",
@@ -195,57 +178,23 @@ def import_zip():
 @bp.get("/<project_id>")
 @require_role("viewer")
 def detail(project_id):
-    db = get_db()
-    project = ProjectRepository(db).get(g.workspace.id, project_id)
-    schemas = {}
-    for kind in service.KINDS:
-        classic = getattr(project, f"{kind}_schema")
-        schemas[kind] = parse_schema(classic) if classic else None
-    counts = _batch_counts(db, project)
-    validations = ValidationRepository(db).list_for_project(g.workspace.id, project.id)
-    hints = service.inferred_settings(project.training_schema, project.prediction_schema)
-    folders = [(name, project_path(project.root, name)) for name in PROJECT_FOLDERS]
-    return render_template(
-        "projects/detail.html",
-        project=project,
-        schemas=schemas,
-        counts=counts,
-        validations=validations,
-        hints=hints,
-        folders=folders,
-        connection_name=dict(service.connection_choices(db, g.workspace.id)).get(
-            project.connection_id, "—"
-        ),
-    )
-
-
-def _batch_counts(db, project):
-    counts = {}
-    try:
-        storage = service.storage_of(db, project)
-        for kind in service.KINDS:
-            folder = batch_folder(project, kind)
-            counts[kind] = len(storage.list(folder).files) if storage.exists(folder) else 0
-    except AppError as error:
-        current_app.logger.warning("batch_count_failed project=%s code=%s", project.id, error.code)
-        return {kind: None for kind in service.KINDS}
-    return counts
+    values = overview.project_overview(get_store(), workspace_id(), project_id)
+    return render_template("projects/detail.html", **values)
 
 
 @bp.get("/<project_id>/edit")
 @require_role("admin")
 def edit(project_id):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
-    return _form_page(project)
+    return _form_page(get_store().projects.get(workspace_id(), project_id))
 
 
 @bp.post("/<project_id>/edit")
 @require_role("admin")
 def update(project_id):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     try:
         values = _form_values(request.form)
-        project = service.update_project(get_db(), g.workspace.id, project_id, values)
+        project = service.update_project(get_store(), workspace_id(), project_id, values)
     except AppError as error:
         flash(error.message, "error")
         return _form_page(project, values=request.form, status=error.status_code)
@@ -256,8 +205,7 @@ def update(project_id):
 @bp.post("/<project_id>/delete")
 @require_role("admin")
 def delete(project_id):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
-    service.delete_project(get_db(), g.workspace.id, project_id)
+    project = service.delete_project(get_store(), workspace_id(), project_id)
     flash(f"Project “{project.name}” deleted. Its files are still in storage.", "success")
     return redirect(url_for("projects.index"))
 
@@ -265,42 +213,16 @@ def delete(project_id):
 @bp.post("/<project_id>/validate/<kind>")
 @require_role("admin")
 def validate(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     kind = kind_or_404(kind)
     try:
-        report = service.validate(get_db(), project, kind, current_user.id)
+        report = validation.validate(get_store(), project, kind, actor().id)
     except AppError as error:
         flash(error.message, "error")
         return redirect(url_for("projects.detail", project_id=project.id))
     return redirect(url_for("validations.report", validation_id=report["id"]))
 
 
-def dashboard_panel(workspace):
-    """The Overview's projects card: each project with its latest validation."""
-    if workspace is None:
-        return None
-    db = get_db()
-    projects = ProjectRepository(db).list(workspace.id)
-    recent = ValidationRepository(db).recent(workspace.id, limit=100)
-    latest = {}
-    for report in recent:
-        latest.setdefault(report["project_id"], report)
-    return "projects/_dashboard_panel.html", {
-        "projects": projects[:8],
-        "latest": latest,
-        "total": len(projects),
-    }
-
-
-def _register_panel():
-    from controllers.dashboard import PANELS
-
-    if dashboard_panel not in PANELS:
-        PANELS.append(dashboard_panel)
-
-
-_register_panel()
-
-
-# The schema pages register their routes on ``bp``.
-from controllers.projects import schemas as projects_schemas  # noqa: E402,F401
+def dashboard_panel(store, workspace):
+    """The Overview's projects card."""
+    return "projects/_dashboard_panel.html", overview.dashboard_card(store, workspace.id)

@@ -1,12 +1,11 @@
 """Schema pages of a project: the table editor, upload or paste, a proposal from a sample
-CSV, and export. The routes live on the projects blueprint."""
+CSV, and export (under /projects/<id>/schemas/)."""
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
-from controllers.projects.pages import SAMPLE_BYTES, TASK_LABELS, bp, kind_or_404
-from entity.db import get_db
-from entity.project import ProjectRepository
+from controllers.context import get_store, workspace_id
+from controllers.projects.common import SAMPLE_BYTES, TASK_LABELS, kind_or_404
 from exception_layer.errors import AppError, ValidationError
 from project_library.projects import service
 from project_library.validation.schema import (
@@ -16,6 +15,8 @@ from project_library.validation.schema import (
     propose_schema,
     schema_from_columns,
 )
+
+bp = Blueprint("project_schemas", __name__, url_prefix="/projects")
 
 
 def _schema_page(project, kind, schema=None, proposal=None, pasted="", status=200):
@@ -38,14 +39,14 @@ def _schema_page(project, kind, schema=None, proposal=None, pasted="", status=20
 @bp.get("/<project_id>/schemas/<kind>")
 @require_role("viewer")
 def schema(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     return _schema_page(project, kind_or_404(kind))
 
 
 @bp.post("/<project_id>/schemas/<kind>")
 @require_role("admin")
 def save_schema(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     kind = kind_or_404(kind)
     mode = request.form.get("mode", "table")
     pasted = ""
@@ -61,7 +62,7 @@ def save_schema(project_id, kind):
                 raise ValidationError("Paste the schema JSON first.")
         else:
             source = _schema_from_table(request.form).to_classic()
-        project, hints = service.save_schema(get_db(), g.workspace.id, project_id, kind, source)
+        project, hints = service.save_schema(get_store(), workspace_id(), project_id, kind, source)
     except SchemaError as error:
         for problem in error.problems:
             flash(problem, "error")
@@ -77,7 +78,7 @@ def save_schema(project_id, kind):
             message += f", task inferred: {TASK_LABELS[hints['task']].lower()}"
         message += "."
     flash(message, "success")
-    return redirect(url_for("projects.schema", project_id=project.id, kind=kind))
+    return redirect(url_for("project_schemas.schema", project_id=project.id, kind=kind))
 
 
 def _schema_from_table(form):
@@ -104,7 +105,7 @@ def _schema_from_table(form):
 @bp.post("/<project_id>/schemas/<kind>/propose")
 @require_role("admin")
 def propose(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     kind = kind_or_404(kind)
     upload = request.files.get("sample_file")
     try:
@@ -127,11 +128,11 @@ def propose(project_id, kind):
 @bp.get("/<project_id>/schemas/<kind>/export")
 @require_role("viewer")
 def export_schema(project_id, kind):
-    project = ProjectRepository(get_db()).get(g.workspace.id, project_id)
+    project = get_store().projects.get(workspace_id(), project_id)
     text = service.export_schema(project, kind_or_404(kind))
     if text is None:
         flash(f"There is no {kind} schema to export yet.", "error")
-        return redirect(url_for("projects.schema", project_id=project.id, kind=kind))
+        return redirect(url_for("project_schemas.schema", project_id=project.id, kind=kind))
     return Response(
         text,
         mimetype="application/json",

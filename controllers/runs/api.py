@@ -1,12 +1,13 @@
 """JSON API for runs and model versions (documented in docs/api.md)."""
 
-from flask import Response, g, request, stream_with_context
-from flask_login import current_user
+from flask import request
 
 from controllers.access import can, require_role
 from controllers.api_support import api_blueprint, field, json_body
-from project_library.models import promotion as service
-from project_library.models.artifacts import CHUNK
+from controllers.context import actor, executor, get_store, secret, workspace_id
+from controllers.transfer import csv_response
+from project_library.models import promotion
+from thread_layer import runs as service
 
 bp = api_blueprint("runs_api", __name__)
 
@@ -14,46 +15,48 @@ bp = api_blueprint("runs_api", __name__)
 @bp.post("/projects/<project_id>/runs")
 @require_role("admin")
 def create_run(project_id):
+    store = get_store()
+    store.projects.get(workspace_id(), project_id)  # 404 before 400
     kind = field(json_body(), "kind", kind=str)
-    run = service.start_run(_app(), g.workspace.id, project_id, kind, current_user)
-    return service.get_run(g.workspace.id, run.id).to_dict(), 202
+    run = service.start_run(store, executor(), workspace_id(), project_id, kind, actor())
+    return store.runs.get(workspace_id(), run.id).to_dict(), 202
 
 
 @bp.get("/projects/<project_id>/runs")
 @require_role("viewer")
 def list_runs(project_id):
-    return {"runs": [r.to_dict() for r in service.runs().list(g.workspace.id, project_id)]}
+    return {"runs": [r.to_dict() for r in get_store().runs.list(workspace_id(), project_id)]}
 
 
 @bp.get("/runs/<run_id>")
 @require_role("viewer")
 def get_run(run_id):
-    return service.get_run(g.workspace.id, run_id).to_dict(include_traceback=can("admin"))
+    run = get_store().runs.get(workspace_id(), run_id)
+    return run.to_dict(include_traceback=can("admin"))
 
 
 @bp.get("/runs/<run_id>/logs")
 @require_role("viewer")
 def run_logs(run_id):
-    return service.log_page(g.workspace.id, run_id, request.args.get("after", 0))
+    return service.log_page(get_store(), workspace_id(), run_id, request.args.get("after", 0))
 
 
 @bp.post("/runs/<run_id>/cancel")
 @require_role("admin")
 def cancel(run_id):
-    return service.cancel_run(_app(), g.workspace.id, run_id).to_dict()
+    return service.cancel_run(get_store(), workspace_id(), run_id).to_dict()
 
 
 @bp.get("/runs/<run_id>/predictions")
 @require_role("viewer")
 def predictions(run_id):
-    name, stream = service.open_predictions(g.workspace.id, run_id)
-    return csv_response(name, stream)
+    return csv_response(*service.open_predictions(get_store(), workspace_id(), run_id))
 
 
 @bp.get("/projects/<project_id>/models")
 @require_role("viewer")
 def models(project_id):
-    project, versions = service.list_models(g.workspace.id, project_id)
+    project, versions = promotion.list_models(get_store(), workspace_id(), project_id)
     return {
         "production_version": project.production_version,
         "models": [
@@ -65,24 +68,5 @@ def models(project_id):
 @bp.post("/projects/<project_id>/models/<version>/promote")
 @require_role("admin")
 def promote(project_id, version):
-    record = service.promote(g.workspace.id, project_id, version, current_user)
+    record = promotion.promote(get_store(), secret(), workspace_id(), project_id, version, actor())
     return record.to_dict() | {"production": True}
-
-
-def csv_response(name, stream):
-    def chunks():
-        with stream:
-            while block := stream.read(CHUNK):
-                yield block
-
-    return Response(
-        stream_with_context(chunks()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _app():
-    from flask import current_app
-
-    return current_app._get_current_object()

@@ -4,8 +4,10 @@ from flask import jsonify, request
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.context import actor, get_store, workspace_id
+from controllers.transfer import file_response, request_body
 from exception_layer.errors import StorageError, ValidationError
-from project_library.storage import files as service
+from project_library.storage import connections, files
 
 bp = api_blueprint("storage_api", __name__)
 
@@ -13,7 +15,7 @@ bp = api_blueprint("storage_api", __name__)
 def _page_size():
     raw = request.args.get("limit")
     if raw is None:
-        return service.API_PAGE_SIZE
+        return files.API_PAGE_SIZE
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise ValidationError("'limit' must be a whole number from 1 to 1000.")
     return int(raw)
@@ -22,19 +24,24 @@ def _page_size():
 @bp.get("/connections")
 @require_role("viewer")
 def list_connections():
-    return jsonify([c.to_dict() for c in service.connections()])
+    return jsonify([c.to_dict() for c in connections.list_connections(get_store(), workspace_id())])
 
 
 @bp.post("/connections")
 @require_role("owner")
 def create_connection():
     body = json_body()
-    created = service.create_connection(
-        field(body, "name"), field(body, "provider"), field(body, "settings", kind=dict)
+    created = connections.create_connection(
+        get_store(),
+        workspace_id(),
+        actor(),
+        field(body, "name"),
+        field(body, "provider"),
+        field(body, "settings", kind=dict),
     )
     # Saved either way (a bucket may be created later); the answer says whether it works now.
     try:
-        service.test_connection(created.id)
+        connections.test_connection(get_store(), workspace_id(), created.id)
         test = {"ok": True, "message": "Connected: the bucket is reachable."}
     except StorageError as exc:
         test = {"ok": False, "message": exc.message}
@@ -44,7 +51,7 @@ def create_connection():
 @bp.get("/connections/<connection_id>")
 @require_role("owner")
 def get_connection(connection_id):
-    found = service.connection(connection_id)
+    found = connections.get_connection(get_store(), workspace_id(), connection_id)
     return jsonify(
         {**found.to_dict(), "builtin": found.builtin, "settings": found.masked_settings()}
     )
@@ -53,8 +60,12 @@ def get_connection(connection_id):
 @bp.patch("/connections/<connection_id>")
 @require_role("owner")
 def update_connection(connection_id):
+    connections.get_connection(get_store(), workspace_id(), connection_id)  # 404 before 400
     body = json_body()
-    updated = service.update_connection(
+    updated = connections.update_connection(
+        get_store(),
+        workspace_id(),
+        actor(),
         connection_id,
         name=field(body, "name", required=False),
         settings=field(body, "settings", kind=dict, required=False),
@@ -65,22 +76,23 @@ def update_connection(connection_id):
 @bp.delete("/connections/<connection_id>")
 @require_role("owner")
 def delete_connection(connection_id):
-    service.delete_connection(connection_id)
+    connections.delete_connection(get_store(), workspace_id(), connection_id)
     return "", 204
 
 
 @bp.post("/connections/<connection_id>/test")
 @require_role("owner")
 def test_connection(connection_id):
-    service.test_connection(connection_id)
+    connections.test_connection(get_store(), workspace_id(), connection_id)
     return jsonify({"ok": True, "message": "Connected: the bucket is reachable."})
 
 
 @bp.get("/connections/<connection_id>/files")
 @require_role("viewer")
 def list_files(connection_id):
-    listing = service.list_folder(
-        connection_id, request.args.get("path", ""), request.args.get("page"), _page_size()
+    storage = _storage(connection_id)
+    listing = files.list_folder(
+        storage, request.args.get("path", ""), request.args.get("page"), _page_size()
     )
     return jsonify(
         {
@@ -101,28 +113,37 @@ def list_files(connection_id):
 @bp.put("/connections/<connection_id>/files")
 @require_role("admin")
 def upload_file(connection_id):
-    path, size = service.upload(connection_id, request.args.get("path", ""))
+    storage = _storage(connection_id)
+    stream, length = request_body()
+    path, size = files.upload(storage, request.args.get("path", ""), stream, length)
     return jsonify({"path": path, "size": size}), 201
 
 
 @bp.get("/connections/<connection_id>/files/content")
 @require_role("viewer")
 def download_file(connection_id):
-    return service.download(connection_id, _required_path())
+    storage = _storage(connection_id)
+    return file_response(*files.open_download(storage, _required_path()))
 
 
 @bp.delete("/connections/<connection_id>/files")
 @require_role("admin")
 def delete_path(connection_id):
-    service.delete(connection_id, _required_path())
+    files.delete(_storage(connection_id), _required_path())
     return "", 204
 
 
 @bp.post("/connections/<connection_id>/folders")
 @require_role("admin")
 def make_folder(connection_id):
-    path = service.make_folder(connection_id, field(json_body(), "path"))
+    storage = _storage(connection_id)
+    path = files.make_folder(storage, field(json_body(), "path"))
     return jsonify({"path": path}), 201
+
+
+def _storage(connection_id):
+    """The connection's adapter: a foreign or unknown id is a 404 before any input is read."""
+    return connections.connection_storage(get_store(), workspace_id(), connection_id)
 
 
 def _required_path():

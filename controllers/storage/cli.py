@@ -8,10 +8,10 @@ from cryptography.fernet import Fernet
 from flask import current_app
 from flask.cli import AppGroup
 
-from entity.connection import ConnectionRepository
-from entity.db import get_db
+from controllers.context import get_store
 from entity.encryption import Encryptor
 from exception_layer.errors import AppError
+from project_library.storage import connections
 
 keys = AppGroup("keys", help="The encryption key that protects stored credentials.")
 
@@ -40,7 +40,7 @@ def rotate(new_key, old_keys):
         _valid_key(key)
     rotating = Encryptor(new_key, current_key, *old_keys)
     try:
-        count = ConnectionRepository(get_db(), encryptor=rotating).rotate_secrets(rotating)
+        count = connections.rotate_secrets(get_store(), rotating)
     except AppError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Re-encrypted the secrets of {count} storage connection(s).")

@@ -3,10 +3,11 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
+from controllers.context import actor, get_store, workspace_id
 from entity.connection import MASK
 from exception_layer.errors import AppError, StorageError, ValidationError
 from integration.registry import provider_class
-from project_library.storage import files as service
+from project_library.storage import connections as service
 
 bp = Blueprint("connections", __name__, url_prefix="/connections")
 
@@ -14,7 +15,9 @@ bp = Blueprint("connections", __name__, url_prefix="/connections")
 @bp.get("/")
 @require_role("viewer")
 def index():
-    return render_template("connections/index.html", connections=service.connections())
+    return render_template(
+        "connections/index.html", connections=service.list_connections(get_store(), workspace_id())
+    )
 
 
 def _form_settings(provider):
@@ -42,7 +45,7 @@ def _render_form(provider, values, connection=None, name="", error=None, status=
 
 def _tested(created):
     try:
-        service.test_connection(created.id)
+        service.test_connection(get_store(), workspace_id(), created.id)
     except StorageError as exc:
         flash(f"Saved '{created.name}', but the test failed: {exc.message}", "warning")
     else:
@@ -53,8 +56,8 @@ def _tested(created):
 @require_role("owner")
 def new():
     provider = request.args.get("provider")
-    if provider not in service.providers_for_user():
-        return render_template("connections/choose.html", providers=service.providers_for_user())
+    if provider not in service.providers_for(actor()):
+        return render_template("connections/choose.html", providers=service.providers_for(actor()))
     return _render_form(provider, {})
 
 
@@ -62,12 +65,14 @@ def new():
 @require_role("owner")
 def create():
     provider = request.form.get("provider", "")
-    if provider not in service.providers_for_user():
+    if provider not in service.providers_for(actor()):
         raise ValidationError("Choose a storage provider.")
     name = request.form.get("name", "")
     values = _form_settings(provider)
     try:
-        created = service.create_connection(name, provider, values)
+        created = service.create_connection(
+            get_store(), workspace_id(), actor(), name, provider, values
+        )
     except AppError as exc:
         if exc.status_code not in (400, 403, 409):
             raise
@@ -85,7 +90,7 @@ def create():
 @bp.get("/<connection_id>/edit")
 @require_role("owner")
 def edit(connection_id):
-    found = service.connection(connection_id)
+    found = service.get_connection(get_store(), workspace_id(), connection_id)
     if found.builtin:
         raise ValidationError("The built-in workspace folder cannot be changed.")
     return _render_form(found.provider, found.masked_settings(), connection=found, name=found.name)
@@ -94,11 +99,13 @@ def edit(connection_id):
 @bp.post("/<connection_id>/edit")
 @require_role("owner")
 def update(connection_id):
-    found = service.connection(connection_id)
+    found = service.get_connection(get_store(), workspace_id(), connection_id)
     name = request.form.get("name", "")
     values = _form_settings(found.provider)
     try:
-        updated = service.update_connection(connection_id, name=name, settings=values)
+        updated = service.update_connection(
+            get_store(), workspace_id(), actor(), connection_id, name=name, settings=values
+        )
     except AppError as exc:
         if exc.status_code not in (400, 403, 409):
             raise
@@ -122,9 +129,9 @@ def update(connection_id):
 @bp.post("/<connection_id>/test")
 @require_role("owner")
 def test(connection_id):
-    found = service.connection(connection_id)
+    found = service.get_connection(get_store(), workspace_id(), connection_id)
     try:
-        service.test_connection(connection_id)
+        service.test_connection(get_store(), workspace_id(), connection_id)
     except StorageError as exc:
         flash(f"'{found.name}': {exc.message}", "error")
     else:
@@ -135,9 +142,9 @@ def test(connection_id):
 @bp.post("/<connection_id>/delete")
 @require_role("owner")
 def delete(connection_id):
-    found = service.connection(connection_id)
+    found = service.get_connection(get_store(), workspace_id(), connection_id)
     try:
-        service.delete_connection(connection_id)
+        service.delete_connection(get_store(), workspace_id(), connection_id)
     except AppError as exc:
         if exc.status_code not in (400, 409):
             raise

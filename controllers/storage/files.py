@@ -4,32 +4,38 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from cloud_storage.paths import clean_path, parent_of
 from controllers.access import require_role
+from controllers.context import get_store, workspace_id
+from controllers.transfer import breadcrumbs, file_response
 from exception_layer.errors import NotFound, StorageError, ValidationError
 from integration.registry import PROVIDERS
-from project_library.storage import files as service
+from project_library.storage import connections, files
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
 
-def _chosen(connections, wanted):
+def _chosen(found, wanted):
     if not wanted:
-        return connections[0]
-    for item in connections:
+        return found[0]
+    for item in found:
         if item.id == wanted:
             return item
     raise NotFound("That storage connection does not exist.")
 
 
+def _storage(connection_id):
+    return connections.connection_storage(get_store(), workspace_id(), connection_id)
+
+
 @bp.get("/")
 @require_role("viewer")
 def index():
-    connections = service.connections()
-    current = _chosen(connections, request.args.get("connection"))
+    found = connections.list_connections(get_store(), workspace_id())
+    current = _chosen(found, request.args.get("connection"))
     folder = clean_path(request.args.get("path", ""))
     page = request.args.get("page") or None
     listing, error, status = None, None, 200
     try:
-        listing = service.list_folder(current.id, folder, page)
+        listing = files.list_folder(_storage(current.id), folder, page)
     except StorageError as exc:
         error, status = exc.message, exc.status_code
     except NotFound as exc:
@@ -37,11 +43,11 @@ def index():
     return (
         render_template(
             "files/index.html",
-            connections=connections,
+            connections=found,
             current=current,
             folder=folder,
             parent=parent_of(folder) if folder else None,
-            crumbs=service.breadcrumbs(folder),
+            crumbs=breadcrumbs(folder),
             listing=listing,
             page=page,
             error=error,
@@ -61,8 +67,9 @@ def _back(connection_id, folder):
 def make_folder():
     connection_id = request.form.get("connection", "")
     parent = request.form.get("parent", "")
+    storage = _storage(connection_id)
     try:
-        path = service.make_folder_in(connection_id, parent, request.form.get("name", ""))
+        path = files.make_folder_in(storage, parent, request.form.get("name", ""))
     except (ValidationError, StorageError) as exc:
         flash(exc.message, "error")
         return _back(connection_id, clean_path(parent))
@@ -76,7 +83,7 @@ def delete():
     connection_id = request.form.get("connection", "")
     path = clean_path(request.form.get("path", ""))
     try:
-        service.delete(connection_id, path)
+        files.delete(_storage(connection_id), path)
     except (ValidationError, StorageError, NotFound) as exc:
         flash(exc.message, "error")
         return _back(connection_id, parent_of(path) if path else "")
@@ -87,7 +94,8 @@ def delete():
 @bp.get("/download")
 @require_role("viewer")
 def download():
-    return service.download(request.args.get("connection", ""), request.args.get("path", ""))
+    storage = _storage(request.args.get("connection", ""))
+    return file_response(*files.open_download(storage, request.args.get("path", "")))
 
 
 @bp.app_context_processor

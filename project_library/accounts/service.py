@@ -4,9 +4,6 @@ import logging
 
 from entity import access_cache, validators
 from entity.hashing import hash_password, verify_password
-from entity.token import TokenRepository
-from entity.user import UserRepository
-from entity.workspace import WorkspaceRepository
 from exception_layer.errors import Conflict, NotFound, PermissionDenied, Unauthorized
 
 logger = logging.getLogger(__name__)
@@ -14,12 +11,12 @@ logger = logging.getLogger(__name__)
 SIGN_IN_FAILED = "Unknown email or wrong password."
 
 
-def register(db, email, password, display_name="", *, signup="open", admin=None):
+def register(store, email, password, display_name="", *, signup="open", admin=None):
     """Create an account with its personal workspace; the very first account is site admin."""
     email = validators.email(email)
     password = validators.password(password)
     display_name = validators.text(display_name, "Display name", required=False)
-    users = UserRepository(db)
+    users = store.users
     is_first = users.count() == 0
     if signup != "open" and not is_first and admin is None:
         raise PermissionDenied("Sign-up is by invitation: ask a site administrator for an account.")
@@ -29,7 +26,7 @@ def register(db, email, password, display_name="", *, signup="open", admin=None)
         display_name,
         is_site_admin=is_first if admin is None else admin,
     )
-    workspace = WorkspaceRepository(db).create(
+    workspace = store.workspaces.create(
         f"{display_name or email.split('@')[0]}'s workspace", user.id, personal=True
     )
     users.update(user.id, current_workspace_id=workspace.id)
@@ -38,11 +35,11 @@ def register(db, email, password, display_name="", *, signup="open", admin=None)
     return user
 
 
-def authenticate(db, email, password):
+def authenticate(store, email, password):
     """The account for these credentials, or Unauthorized with one message for every failure."""
     if not isinstance(email, str) or not isinstance(password, str):
         raise Unauthorized(SIGN_IN_FAILED, code="bad_credentials")
-    user = UserRepository(db).find_by_email(email.strip().lower())
+    user = store.users.find_by_email(email.strip().lower())
     ok = verify_password(user.password_hash if user else None, password)
     if not user or not ok:
         raise Unauthorized(SIGN_IN_FAILED, code="bad_credentials")
@@ -53,14 +50,14 @@ def authenticate(db, email, password):
     return user
 
 
-def change_password(db, user, current, new):
+def change_password(store, user, current, new):
     if not verify_password(user.password_hash, current or ""):
         raise Unauthorized("The current password is wrong.", code="bad_credentials")
-    UserRepository(db).update(user.id, password_hash=hash_password(validators.password(new)))
+    store.users.update(user.id, password_hash=hash_password(validators.password(new)))
 
 
-def update_profile(db, user, display_name, notification_email):
-    UserRepository(db).update(
+def update_profile(store, user, display_name, notification_email):
+    store.users.update(
         user.id,
         display_name=validators.text(display_name, "Display name", required=False),
         notification_email=validators.email(
@@ -69,50 +66,77 @@ def update_profile(db, user, display_name, notification_email):
     )
 
 
-def create_token(db, user, name):
-    return TokenRepository(db).create(user.id, validators.text(name or "API token", "Token name"))
+def create_token(store, user, name):
+    return store.tokens.create(user.id, validators.text(name or "API token", "Token name"))
 
 
-def token_for_credentials(db, email, password, name="API token"):
-    user = authenticate(db, email, password)
-    return create_token(db, user, name)
+def token_for_credentials(store, email, password, name="API token"):
+    user = authenticate(store, email, password)
+    return create_token(store, user, name)
 
 
-def create_team_workspace(db, user, name):
-    workspace = WorkspaceRepository(db).create(validators.text(name, "Workspace name"), user.id)
-    UserRepository(db).update(user.id, current_workspace_id=workspace.id)
+def create_team_workspace(store, user, name):
+    workspace = store.workspaces.create(validators.text(name, "Workspace name"), user.id)
+    store.users.update(user.id, current_workspace_id=workspace.id)
     return workspace
 
 
-def invite(db, workspace_id, email, role):
+def invite(store, workspace_id, email, role):
     email = validators.email(email)
-    invitee = UserRepository(db).find_by_email(email)
+    invitee = store.users.find_by_email(email)
     if not invitee:
         raise NotFound(f"No account uses {email}. Ask them to register first, then invite them.")
     if invitee.disabled:
         raise Conflict("That account is disabled.")
-    WorkspaceRepository(db).add_member(workspace_id, invitee.id, role)
+    store.workspaces.add_member(workspace_id, invitee.id, role)
     return invitee
 
 
-def switch_workspace(db, user, workspace_id):
-    if not WorkspaceRepository(db).membership(workspace_id, user.id):
+def switch_workspace(store, user, workspace_id):
+    if not store.workspaces.membership(workspace_id, user.id):
         raise NotFound("That workspace does not exist.")
-    UserRepository(db).update(user.id, current_workspace_id=workspace_id)
+    store.users.update(user.id, current_workspace_id=workspace_id)
 
 
-def set_disabled(db, actor, user_id, disabled):
+def set_disabled(store, actor, user_id, disabled):
     if actor.id == user_id:
         raise Conflict("You cannot disable your own account.")
-    UserRepository(db).update(user_id, disabled=bool(disabled))
+    store.users.update(user_id, disabled=bool(disabled))
 
 
-def workspace_people(db, workspace_id):
+def workspace_people(store, workspace_id):
     """The workspace's members as (User, Membership), oldest first; cached like the header."""
 
     def load():
-        members = WorkspaceRepository(db).list_members(workspace_id)
-        people = UserRepository(db).get_many([m.user_id for m in members])
+        members = store.workspaces.list_members(workspace_id)
+        people = store.users.get_many([m.user_id for m in members])
         return [(people[m.user_id], m) for m in members if m.user_id in people]
 
-    return access_cache.cached(db, "people", workspace_id, load)
+    return access_cache.cached(store.db, "people", workspace_id, load)
+
+
+def rename_workspace(store, workspace_id, name):
+    store.workspaces.rename(workspace_id, validators.text(name, "Workspace name"))
+
+
+def _member(store, workspace_id, user_id):
+    if not store.workspaces.membership(workspace_id, user_id):
+        raise NotFound("That person is not a member of this workspace.")
+    return user_id
+
+
+def set_member_role(store, workspace_id, user_id, role):
+    """NotFound (before anything else) when ``user_id`` is not a member here."""
+    store.workspaces.set_role(workspace_id, _member(store, workspace_id, user_id), role)
+
+
+def remove_member(store, workspace_id, user_id):
+    store.workspaces.remove_member(workspace_id, _member(store, workspace_id, user_id))
+
+
+def revoke_token(store, user, token_id):
+    store.tokens.revoke(user.id, token_id)
+
+
+def user_tokens(store, user):
+    return store.tokens.list(user.id)

@@ -3,10 +3,9 @@ repositories and the project's storage, so every view calls one of these."""
 
 import logging
 
-from entity.db import get_db
-from entity.project import DEFAULT_METRIC, Project, ProjectRepository, check_fields
-from entity.validation import ValidationRepository
+from entity.project import DEFAULT_METRIC, SETTABLE_FIELDS, Project, check_fields
 from exception_layer.errors import AppError, Conflict, ValidationError
+from integration.registry import project_storage
 from project_library.projects import sample
 from project_library.projects import setup as project_setup
 from project_library.validation import batches as intake
@@ -17,38 +16,25 @@ logger = logging.getLogger(__name__)
 KINDS = intake.KINDS
 
 
-def connections(db, workspace_id):
-    from entity.connection import ConnectionRepository
-
-    return ConnectionRepository(db)
+def default_connection_id(store, workspace_id):
+    return store.connections.ensure_default(workspace_id).id
 
 
-def default_connection_id(db, workspace_id):
-    return connections(db, workspace_id).ensure_default(workspace_id).id
-
-
-def connection_choices(db, workspace_id):
-    repo = connections(db, workspace_id)
+def connection_choices(store, workspace_id):
+    repo = store.connections
     repo.ensure_default(workspace_id)
     return [(c.id, c.name) for c in repo.list(workspace_id)]
 
 
-def storage_of(db, project):
-    from integration.registry import storage_for
-
-    connection_id = project.connection_id or default_connection_id(db, project.workspace_id)
-    return storage_for(db, project.workspace_id, connection_id)
-
-
-def _check_connection(db, workspace_id, connection_id):
+def _check_connection(store, workspace_id, connection_id):
     if connection_id:
-        connections(db, workspace_id).get(workspace_id, connection_id)  # NotFound if foreign
+        store.connections.get(workspace_id, connection_id)  # NotFound if foreign
         return connection_id
-    return default_connection_id(db, workspace_id)
+    return default_connection_id(store, workspace_id)
 
 
-def _check_root(db, workspace_id, connection_id, root, project_id=None):
-    for other in ProjectRepository(db).list(workspace_id):
+def _check_root(store, workspace_id, connection_id, root, project_id=None):
+    for other in store.projects.list(workspace_id):
         if other.id != project_id and other.connection_id == connection_id and other.root == root:
             raise Conflict(f"The project '{other.name}' already uses the folder '{root}'.")
 
@@ -96,7 +82,7 @@ def _check_columns(values, training):
             raise ValidationError("The target cannot also be ignored or an identifier.")
 
 
-def create_project(db, workspace_id, values, created_by=None):
+def create_project(store, workspace_id, values, created_by=None):
     values = dict(values)
     for kind in KINDS:
         key = f"{kind}_schema"
@@ -109,18 +95,18 @@ def create_project(db, workspace_id, values, created_by=None):
         values["metric"] = DEFAULT_METRIC.get(values["task"])
     check_fields(values)
     _check_columns(values, values.get("training_schema"))
-    values["connection_id"] = _check_connection(db, workspace_id, values.get("connection_id"))
+    values["connection_id"] = _check_connection(store, workspace_id, values.get("connection_id"))
     values["root"] = (values.get("root") or "").strip("/ ") or project_setup.slug(
         values.get("name") or ""
     )
-    _check_root(db, workspace_id, values["connection_id"], values["root"])
+    _check_root(store, workspace_id, values["connection_id"], values["root"])
     project = Project(workspace_id=workspace_id, created_by=created_by, **values)
-    storage = storage_of(db, project)
-    return project_setup.create_project(ProjectRepository(db), storage, project)
+    storage = project_storage(store, project)
+    return project_setup.create_project(store.projects, storage, project)
 
 
-def update_project(db, workspace_id, project_id, values):
-    repo = ProjectRepository(db)
+def update_project(store, workspace_id, project_id, values):
+    repo = store.projects
     project = repo.get(workspace_id, project_id)
     values = dict(values)
     texts = dict(project.schema_texts or {})
@@ -134,13 +120,13 @@ def update_project(db, workspace_id, project_id, values):
                 texts[kind] = schema.export()
             values["schema_texts"] = texts
     if "connection_id" in values:
-        values["connection_id"] = _check_connection(db, workspace_id, values["connection_id"])
+        values["connection_id"] = _check_connection(store, workspace_id, values["connection_id"])
     if "root" in values:
         values["root"] = (values["root"] or "").strip("/ ") or project.root
     if "connection_id" in values or "root" in values:
         connection_id = values.get("connection_id", project.connection_id)
         root = values.get("root", project.root)
-        _check_root(db, workspace_id, connection_id, root, project.id)
+        _check_root(store, workspace_id, connection_id, root, project.id)
     if values.get("task") and values.get("task") != project.task and "metric" not in values:
         values["metric"] = DEFAULT_METRIC.get(values["task"])
     merged = {**_as_values(project), **values}
@@ -148,30 +134,19 @@ def update_project(db, workspace_id, project_id, values):
     _check_columns(merged, merged.get("training_schema"))
     updated = repo.update(workspace_id, project_id, **values)
     if "connection_id" in values or "root" in values:
-        project_setup.lay_out_folders(storage_of(db, updated), updated.root)
+        project_setup.lay_out_folders(project_storage(store, updated), updated.root)
     return updated
 
 
 def _as_values(project):
-    return {
-        key: getattr(project, key)
-        for key in (
-            "task",
-            "target",
-            "metric",
-            "ignore_columns",
-            "id_columns",
-            "training_schema",
-            "prediction_schema",
-        )
-    }
+    return {key: getattr(project, key) for key in SETTABLE_FIELDS}
 
 
-def save_schema(db, workspace_id, project_id, kind, source):
+def save_schema(store, workspace_id, project_id, kind, source):
     """Store a schema given as classic text, bytes or dict; keep the text for export."""
     if kind not in KINDS:
         raise ValidationError("The schema is 'training' or 'prediction'.")
-    repo = ProjectRepository(db)
+    repo = store.projects
     project = repo.get(workspace_id, project_id)
     schema = parse_schema(source)
     texts = dict(project.schema_texts or {})
@@ -199,63 +174,9 @@ def export_schema(project, kind):
     return schema.export()
 
 
-def validate(db, project, kind, created_by=None):
-    """Run a validation now and store its report; return the stored report dict."""
-    if kind not in KINDS:
-        raise ValidationError("The kind of batch is 'training' or 'prediction'.")
-    intake.schema_for(project, kind)  # a clear 400 before anything is recorded
-    reports = ValidationRepository(db)
-    validation_id = reports.start(project.workspace_id, project.id, kind, created_by)
-    try:
-        storage = storage_of(db, project)
-        result = intake.validate_batches(storage, project, kind, validation_id=validation_id)
-    except AppError as error:
-        reports.fail(project.workspace_id, validation_id, error.message)
-        raise
-    result.status = "done"
-    if kind == "training":
-        _infer_task_from_values(db, project, storage, result)
-    data = result.to_dict()
-    data["created_by"] = created_by
-    reports.save(project.workspace_id, data)
-    return reports.get(project.workspace_id, validation_id)
-
-
-def _infer_task_from_values(db, project, storage, result):
-    """When the task is still open, read the target's values in the first accepted file."""
-    if project.task or not project.target or not result.accepted:
-        return
-    column = parse_schema(project.training_schema).column(project.target)
-    if column is None:
-        return
-    path = result.accepted[0]
-    values = project_setup.target_values(lambda: storage.open_read(path), column.position - 1)
-    task, reason = infer_task(column.type, values or None)
-    if task:
-        ProjectRepository(db).update(
-            project.workspace_id,
-            project.id,
-            task=task,
-            metric=project.metric or DEFAULT_METRIC[task],
-        )
-        result.notes.append(f"The task was set to {task}: {reason} (change it in Settings).")
-
-
-def restore(db, workspace_id, validation_id, file_name):
-    reports = ValidationRepository(db)
-    report = reports.get(workspace_id, validation_id)
-    project = ProjectRepository(db).get(workspace_id, report["project_id"])
-    result = intake.ValidationResult.from_dict(report)
-    destination = intake.restore_from_quarantine(
-        storage_of(db, project), project, result, file_name
-    )
-    reports.mark_restored(workspace_id, validation_id, file_name)
-    return project, destination
-
-
-def create_sample(db, workspace_id, created_by=None, connection_id=None):
-    repo = ProjectRepository(db)
-    connection_id = _check_connection(db, workspace_id, connection_id)
+def create_sample(store, workspace_id, created_by=None, connection_id=None):
+    repo = store.projects
+    connection_id = _check_connection(store, workspace_id, connection_id)
     name = sample.SAMPLE_NAME
     taken = {p.name for p in repo.list(workspace_id)}
     number = 2
@@ -263,11 +184,11 @@ def create_sample(db, workspace_id, created_by=None, connection_id=None):
         name = f"{sample.SAMPLE_NAME} {number}"
         number += 1
     root = project_setup.slug(name)
-    _check_root(db, workspace_id, connection_id, root)
+    _check_root(store, workspace_id, connection_id, root)
     probe = Project(workspace_id=workspace_id, name=name, connection_id=connection_id, root=root)
     return sample.create_sample_project(
         repo,
-        storage_of(db, probe),
+        project_storage(store, probe),
         workspace_id=workspace_id,
         connection_id=connection_id,
         created_by=created_by,
@@ -277,20 +198,20 @@ def create_sample(db, workspace_id, created_by=None, connection_id=None):
 
 
 def import_files(
-    db, workspace_id, files, *, name, connection_id=None, target=None, task=None, created_by=None
+    store, workspace_id, files, *, name, connection_id=None, target=None, task=None, created_by=None
 ):
-    connection_id = _check_connection(db, workspace_id, connection_id)
+    connection_id = _check_connection(store, workspace_id, connection_id)
     name = (name or "").strip()
     if not name:
         raise ValidationError("Give the imported project a name.")
-    if ProjectRepository(db).find_by_name(workspace_id, name):
+    if store.projects.find_by_name(workspace_id, name):
         raise Conflict(f"A project named '{name}' already exists here.")
     root = project_setup.slug(name)
-    _check_root(db, workspace_id, connection_id, root)
+    _check_root(store, workspace_id, connection_id, root)
     probe = Project(workspace_id=workspace_id, name=name, connection_id=connection_id, root=root)
     return project_setup.import_project(
-        ProjectRepository(db),
-        storage_of(db, probe),
+        store.projects,
+        project_storage(store, probe),
         files,
         workspace_id=workspace_id,
         name=name,
@@ -301,12 +222,9 @@ def import_files(
     )
 
 
-def delete_project(db, workspace_id, project_id):
-    """Forget the project and its reports; its files stay in storage."""
-    ProjectRepository(db).delete(workspace_id, project_id)
-    ValidationRepository(db).delete_for_project(workspace_id, project_id)
-
-
-def repositories():
-    db = get_db()
-    return db, ProjectRepository(db), ValidationRepository(db)
+def delete_project(store, workspace_id, project_id):
+    """Forget the project and its reports; its files stay in storage. Return the project."""
+    project = store.projects.get(workspace_id, project_id)
+    store.projects.delete(workspace_id, project.id)
+    store.validations.delete_for_project(workspace_id, project.id)
+    return project

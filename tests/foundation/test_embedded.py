@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 from app import create_app
-from entity.db import get_db
+from controllers.context import get_db
 app = create_app()
 db = get_db(app)
 db.probe.insert_one({"from": sys.argv[1]})

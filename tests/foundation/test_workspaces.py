@@ -2,7 +2,7 @@
 
 import pytest
 
-from entity.db import get_db
+from controllers.context import get_db
 from entity.workspace import WorkspaceRepository
 from tests.support import web
 

@@ -27,13 +27,12 @@ def project(client, team):
 
 
 def storage_for(app, project):
-    from entity.db import get_db
-    from entity.project import ProjectRepository
-    from project_library.projects.service import storage_of
+    from controllers.context import get_store
+    from integration.registry import project_storage
 
     with app.app_context():
-        db = get_db()
-        return storage_of(db, ProjectRepository(db).get(project["workspace_id"], project["id"]))
+        store = get_store()
+        return project_storage(store, store.projects.get(project["workspace_id"], project["id"]))
 
 
 def test_create_infers_target_task_metric_and_lays_out_folders(app, client, team, project):

@@ -132,13 +132,12 @@ def test_validate_now_report_and_restore(app, client, team):
         f"/projects/{project_id}/schemas/training",
         {"mode": "paste", "schema_text": json.dumps(training_classic())},
     )
-    from entity.db import get_db
-    from entity.project import ProjectRepository
-    from project_library.projects.service import storage_of
+    from controllers.context import get_store
+    from integration.registry import project_storage
 
     with app.app_context():
-        project = ProjectRepository(get_db()).get(team.workspace_id, project_id)
-        storage = storage_of(get_db(), project)
+        project = get_store().projects.get(team.workspace_id, project_id)
+        storage = project_storage(get_store(), project)
     frame = cancer_frame()
     storage.write_bytes(
         "cancer/training_batches/cancer_01012024_120000.csv", csv_text(frame[:100]).encode()

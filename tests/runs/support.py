@@ -3,10 +3,9 @@
 import json
 import time
 
-from entity.db import get_db
-from entity.project import ProjectRepository
+from controllers.context import get_store
+from integration import registry
 from integration.layout import project_path
-from project_library.projects.service import storage_of
 from tests.runs.data import table
 
 TYPES = {"float64": "float", "int64": "Integer", "str": "varchar", "object": "varchar"}
@@ -55,9 +54,8 @@ def create_project(client, headers, task, *, name=None, budget=5, **extra):
 
 def project_storage(app, workspace_id, project_id):
     with app.app_context():
-        db = get_db()
-        project = ProjectRepository(db).get(workspace_id, project_id)
-        return storage_of(db, project), project
+        project = get_store().projects.get(workspace_id, project_id)
+        return registry.project_storage(get_store(), project), project
 
 
 def write_batches(app, workspace_id, project_id, frame, prefix, kind, files=2, rows=None):

@@ -115,7 +115,7 @@ def test_worker_killed_mid_training_is_finished_by_another(client, team, app, wo
     write_batches(app, team.workspace_id, project["id"], bigger(frame, 4), prefix, "training")
     run = start(client, admin, project["id"], "train")
     wait_step(client, admin, run["id"], "train", timeout=60)
-    from entity.db import get_db
+    from controllers.context import get_db
     from entity.run import RunRepository
 
     with app.app_context():

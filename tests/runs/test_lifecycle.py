@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from app import create_app
-from entity.db import get_db
+from controllers.context import get_db
 from entity.run import Run, RunRepository
 from tests.runs.support import (
     create_project,

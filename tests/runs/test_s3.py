@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 
-from integration import registry
-from tests.plugins.storage_services import FAST_OPTIONS, start_storage_service
+from tests.plugins.storage_services import start_storage_service
 from tests.runs.support import create_project, start, wait_for, wait_step, write_batches
 from tests.runs.test_lifecycle import bigger
 
@@ -48,8 +47,7 @@ def test_train_and_predict_on_s3(client, team, app, moto_service):
     assert lines[0].endswith("probability_0,probability_1,probability_2")
 
 
-def test_storage_stopped_mid_run_fails_the_run_clearly(client, team, app, tmp_path, monkeypatch):
-    monkeypatch.setitem(registry.ADAPTER_OPTIONS, "s3", FAST_OPTIONS)
+def test_storage_stopped_mid_run_fails_the_run_clearly(client, team, app, tmp_path):
     service = start_storage_service("s3", tmp_path)
     try:
         admin = team.headers("admin")

@@ -111,12 +111,11 @@ def test_unreachable_storage_shows_a_clear_message(app, live_server, team, page)
 
 
 def test_a_large_folder_pages_through(app, live_server, team, page):
-    from entity.connection import ConnectionRepository
-    from entity.db import get_db
+    from controllers.context import get_store
     from integration.registry import get_storage
 
     with app.app_context():
-        storage = get_storage(ConnectionRepository(get_db()).ensure_default(team.workspace_id))
+        storage = get_storage(get_store().connections.ensure_default(team.workspace_id))
     for i in range(450):
         storage.write_bytes(f"archive/batch_{i:04d}.csv", b"a,b\n1,2\n")
     _open_team_files(page, live_server, team, "viewer")

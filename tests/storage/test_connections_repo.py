@@ -3,11 +3,11 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from controllers.context import get_store
 from entity.connection import MASK, ConnectionRepository
-from entity.db import get_db
 from entity.encryption import Encryptor
 from exception_layer.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from integration.registry import storage_for
+from integration.registry import get_storage
 
 S3 = {
     "bucket": "team-data",
@@ -21,7 +21,7 @@ S3 = {
 @pytest.fixture
 def repo(app):
     with app.app_context():
-        yield ConnectionRepository(get_db())
+        yield get_store().connections
 
 
 def test_secrets_are_encrypted_at_rest_and_masked(repo):
@@ -77,7 +77,7 @@ def test_default_local_connection_is_created_once_and_hides_its_path(repo, app, 
     assert first.id == second.id and first.builtin and first.provider == "local"
     assert first.settings["path"].startswith(app.config["DATA_DIR"])
     assert "path" not in first.masked_settings()
-    storage = storage_for(repo.db, "ws1", first.id)
+    storage = get_storage(repo.get("ws1", first.id))
     storage.write_bytes("hello.txt", b"hi")
     assert storage.read_bytes("hello.txt") == b"hi"
     with pytest.raises(ValidationError):

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from entity.connection import MASK, ConnectionRepository
-from entity.db import get_db
+from controllers.context import get_store
+from entity.connection import MASK
 from tests.support import web
 
 API = "/api/v1/connections"
@@ -194,7 +194,7 @@ def test_secrets_never_reach_the_browser(client, team, app):
         page=f"/connections/{created['id']}/edit",
     )
     with app.app_context():
-        kept = ConnectionRepository(get_db()).get(team.workspace_id, created["id"])
+        kept = get_store().connections.get(team.workspace_id, created["id"])
     assert kept.name == "S3 renamed" and kept.settings["secret_access_key"] == "TOPSECRET"
     listing = client.get("/connections/")
     assert b"TOPSECRET" not in listing.data and b"S3 renamed" in listing.data

@@ -2,8 +2,8 @@
 
 from cryptography.fernet import Fernet
 
+from controllers.context import get_db, get_store
 from entity.connection import ConnectionRepository
-from entity.db import get_db
 from entity.encryption import Encryptor
 
 S3 = {"bucket": "b", "access_key_id": "AKID", "secret_access_key": "rotate-me"}
@@ -11,7 +11,7 @@ S3 = {"bucket": "b", "access_key_id": "AKID", "secret_access_key": "rotate-me"}
 
 def test_rotate_with_a_given_key(app):
     with app.app_context():
-        created = ConnectionRepository(get_db()).create("ws", "S3", "s3", S3)
+        created = get_store().connections.create("ws", "S3", "s3", S3)
         old_token = get_db()["connections"].find_one()["secrets"]["secret_access_key"]
     new_key = Fernet.generate_key().decode()
     result = app.test_cli_runner().invoke(args=["keys", "rotate", "--new-key", new_key])
@@ -43,14 +43,14 @@ def test_rotate_updates_the_embedded_key_file(app_config, monkeypatch):
         key_file = Path(application.config["DATA_DIR"]) / "encryption_key.txt"
         old_key = key_file.read_text().strip()
         with application.app_context():
-            created = ConnectionRepository(get_db()).create("ws", "S3", "s3", S3)
+            created = get_store().connections.create("ws", "S3", "s3", S3)
         result = application.test_cli_runner().invoke(args=["keys", "rotate"])
         assert result.exit_code == 0, result.output
         new_key = key_file.read_text().strip()
         assert new_key != old_key and new_key not in result.output
         restarted = create_app(app_config)
         with restarted.app_context():
-            found = ConnectionRepository(get_db()).get("ws", created.id)
+            found = get_store().connections.get("ws", created.id)
             assert found.settings["secret_access_key"] == "rotate-me"
     finally:
         client_for(app_config["MONGODB_URI"]).drop_database(app_config["MONGODB_DB"])

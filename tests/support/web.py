@@ -2,7 +2,7 @@
 
 import re
 
-from entity.db import get_db
+from controllers.context import get_db, get_store
 from entity.user import UserRepository
 from entity.workspace import WorkspaceRepository
 from project_library.accounts import service as accounts
@@ -14,17 +14,17 @@ _CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 
 def create_user(app, email, password=PASSWORD, name="", admin=None):
     with app.app_context():
-        return accounts.register(get_db(), email, password, name, admin=admin)
+        return accounts.register(get_store(), email, password, name, admin=admin)
 
 
 def create_token(app, user, name="tests"):
     with app.app_context():
-        return accounts.create_token(get_db(), user, name)[1]
+        return accounts.create_token(get_store(), user, name)[1]
 
 
 def create_workspace(app, owner, name):
     with app.app_context():
-        return accounts.create_team_workspace(get_db(), owner, name).id
+        return accounts.create_team_workspace(get_store(), owner, name).id
 
 
 def add_member(app, workspace_id, user, role):

@@ -1,0 +1,30 @@
+"""What a view needs from the running app, in one place: the store, the run executor, the
+signing secret, and the acting user and workspace of this request."""
+
+from flask import current_app, g
+from flask_login import current_user
+
+
+def get_store(app=None):
+    return (app or current_app).extensions["store"]
+
+
+def get_db(app=None):
+    return get_store(app).db
+
+
+def executor():
+    return current_app.extensions["run_executor"]
+
+
+def secret():
+    return current_app.config["SECRET_KEY"]
+
+
+def workspace_id():
+    return g.workspace.id
+
+
+def actor():
+    """The signed-in user (the real object behind flask-login's proxy)."""
+    return current_user._get_current_object()
