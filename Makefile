@@ -13,9 +13,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev system-deps node-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Style (ruff) and architecture (import-linter: layers import only downward, no circles).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Every benchmark, each writing its section of docs/benchmarks.md (about two hours on 2 cores).
 bench: $(VENV)/.dev system-deps node-deps

@@ -77,10 +77,6 @@ def parent_of(path):
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def name_of(path):
-    return clean_path(path).rsplit("/", 1)[-1]
-
-
 def is_within(path, folder):
     """True when clean ``path`` is ``folder`` itself or lies below it."""
     return folder == "" or path == folder or path.startswith(folder + "/")

@@ -2,7 +2,6 @@
 
 import functools
 import hashlib
-import hmac
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -32,12 +31,3 @@ def new_token():
 
 def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def sign(secret, data):
-    """HMAC-SHA256 of bytes under the app's secret, as hex."""
-    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
-
-
-def signature_matches(secret, data, signature):
-    return hmac.compare_digest(sign(secret, data), signature or "")

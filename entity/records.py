@@ -20,7 +20,3 @@ def object_id(value, what="item"):
         return ObjectId(str(value))
     except (InvalidId, TypeError) as exc:
         raise NotFound(f"That {what} does not exist.") from exc
-
-
-def str_id(doc):
-    return str(doc["_id"]) if doc and "_id" in doc else None

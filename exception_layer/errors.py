@@ -19,12 +19,6 @@ class AppError(Exception):
         self.details = details
         super().__init__(self.message)
 
-    def to_dict(self):
-        body = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return {"error": body}
-
 
 class ValidationError(AppError):
     status_code = 400

@@ -20,3 +20,8 @@ def project_path(root, *parts):
     """Join a project's root and the given parts into one storage path ('' root allowed)."""
     pieces = [p.strip("/") for p in (root, *parts) if p and p.strip("/")]
     return "/".join(pieces)
+
+
+def models_folder(project):
+    """Where a project's model versions live (``v<n>/model.pkl`` and its manifest)."""
+    return project_path(project.root, MODELS)

@@ -38,6 +38,3 @@ def stop():
 def uri():
     """Print the MongoDB URI the app uses."""
     click.echo(current_app.config["MONGODB_URI"])
-
-
-commands = [users, db_group]

@@ -80,6 +80,3 @@ def sample_command(workspace, connection):
         raise click.ClickException(error.message) from error
     click.echo(f"Created the sample project '{project.name}'.", err=True)
     click.echo(project.id)
-
-
-commands = [projects_cli]

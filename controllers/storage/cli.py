@@ -53,6 +53,3 @@ def rotate(new_key, old_keys):
     else:
         click.echo("Set the new key and restart the app (keep the old one until it runs):")
         click.echo(f"MLP_ENCRYPTION_KEY={new_key}")
-
-
-commands = [keys]

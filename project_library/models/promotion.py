@@ -3,9 +3,9 @@
 import logging
 
 from exception_layer.errors import Conflict
+from integration.layout import models_folder
 from integration.registry import project_storage
 from project_library.models import artifacts
-from project_library.pipelines.runs import models_folder
 
 logger = logging.getLogger(__name__)
 

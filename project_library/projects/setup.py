@@ -11,7 +11,12 @@ from pathlib import Path, PurePosixPath
 
 from exception_layer.errors import ValidationError
 from integration.layout import PREDICTION_BATCHES, PROJECT_FOLDERS, TRAINING_BATCHES, project_path
-from project_library.validation.schema import infer_target, infer_task, parse_schema
+from project_library.validation.schema import (
+    infer_target,
+    infer_task,
+    parse_schema,
+    target_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,23 +133,6 @@ def _read_schema(item):
         text = stream.read().decode("utf-8-sig", errors="replace")
     parse_schema(text)  # raises SchemaError with the problems in words
     return parse_schema(text).to_classic(), text
-
-
-def target_values(open_stream, position, limit=5000):
-    """Up to ``limit`` non-missing values of the column at ``position`` (0-based)."""
-    with open_stream() as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-        reader = csv.reader(text)
-        next(reader, None)
-        values = []
-        for index, row in enumerate(reader):
-            if index >= limit:
-                break
-            if len(row) > position:
-                value = row[position].strip().strip("'")
-                if value and value not in ("NULL", "?", "na", "NA"):
-                    values.append(value)
-        return values
 
 
 def _header_width(item):

@@ -301,6 +301,23 @@ def infer_task(column_type, values=None):
     return "regression", f"the target has {len(distinct)} distinct numeric values"
 
 
+def target_values(open_stream, position, limit=5000):
+    """Up to ``limit`` non-missing values of the column at ``position`` (0-based)."""
+    with open_stream() as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+        reader = csv.reader(text)
+        next(reader, None)
+        values = []
+        for index, row in enumerate(reader):
+            if index >= limit:
+                break
+            if len(row) > position:
+                value = row[position].strip().strip("'")
+                if value and value not in ("NULL", "?", "na", "NA"):
+                    values.append(value)
+        return values
+
+
 def _is_nan(value):
     return isinstance(value, float) and math.isnan(value)
 

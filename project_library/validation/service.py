@@ -3,9 +3,8 @@
 from entity.project import DEFAULT_METRIC
 from exception_layer.errors import AppError, ValidationError
 from integration.registry import project_storage
-from project_library.projects import setup as project_setup
 from project_library.validation import batches as intake
-from project_library.validation.schema import infer_task, parse_schema
+from project_library.validation.schema import infer_task, parse_schema, target_values
 
 KINDS = intake.KINDS
 
@@ -40,7 +39,7 @@ def _infer_task_from_values(store, project, storage, result):
     if column is None:
         return
     path = result.accepted[0]
-    values = project_setup.target_values(lambda: storage.open_read(path), column.position - 1)
+    values = target_values(lambda: storage.open_read(path), column.position - 1)
     task, reason = infer_task(column.type, values or None)
     if task:
         store.projects.update(
