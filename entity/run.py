@@ -21,6 +21,7 @@ from exception_layer.errors import Conflict, NotFound
 logger = logging.getLogger(__name__)
 
 KINDS = ("train", "predict")
+BATCH_OF_KIND = {"train": "training", "predict": "prediction"}  # what each kind reads
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 STALE_HEARTBEAT = timedelta(minutes=10)

@@ -11,6 +11,9 @@ from exception_layer.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
+# The two batch folders a validation reads (a run of kind "train" reads "training" batches).
+BATCHES = ("training", "prediction")
+
 
 class ValidationRepository:
     def __init__(self, db):

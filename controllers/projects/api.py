@@ -10,6 +10,7 @@ from controllers.api_support import api_blueprint, field, json_body
 from controllers.context import actor, get_store, workspace_id
 from controllers.projects.common import kind_or_404
 from entity.project import SETTABLE_FIELDS, Project
+from entity.validation import BATCHES
 from exception_layer.errors import NotFound, ValidationError
 from project_library.projects import service
 from project_library.validation import service as validation
@@ -112,7 +113,7 @@ def start_validation(project_id):
     project = get_store().projects.get(workspace_id(), project_id)
     body = json_body()
     kind = field(body, "kind", kind=str)
-    if kind not in validation.KINDS:
+    if kind not in BATCHES:
         raise ValidationError("'kind' is 'training' or 'prediction'.", details={"field": "kind"})
     report = validation.validate(get_store(), project, kind, actor().id)
     return _json(_report_json(report), 201)

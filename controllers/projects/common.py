@@ -1,7 +1,7 @@
 """What the project pages share: labels, the batch kinds in URLs, the sample-size limit."""
 
+from entity.validation import BATCHES
 from exception_layer.errors import NotFound
-from project_library.validation.batches import KINDS
 
 TASK_LABELS = {
     "binary": "Binary classification",
@@ -11,7 +11,7 @@ TASK_LABELS = {
 SAMPLE_BYTES = 2 * 1024 * 1024
 
 
-def kind_or_404(kind):
-    if kind not in KINDS:
+def kind_or_404(batch):
+    if batch not in BATCHES:
         raise NotFound("Batches and schemas are 'training' or 'prediction'.")
-    return kind
+    return batch

@@ -3,11 +3,12 @@ and the dashboard card. Reads only."""
 
 import logging
 
+from entity.validation import BATCHES
 from exception_layer.errors import AppError
 from integration.layout import PROJECT_FOLDERS, project_path
 from integration.registry import project_storage
 from project_library.projects.service import connection_choices, inferred_settings
-from project_library.validation.batches import KINDS, batch_folder
+from project_library.validation.batches import batch_folder
 from project_library.validation.schema import parse_schema
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,8 @@ def projects_with_latest(store, workspace_id):
     projects = store.projects.list(workspace_id)
     reports = store.validations
     latest = {
-        p.id: {kind: reports.latest(workspace_id, p.id, kind) for kind in KINDS} for p in projects
+        p.id: {batch: reports.latest(workspace_id, p.id, batch) for batch in BATCHES}
+        for p in projects
     }
     return projects, latest
 
@@ -27,9 +29,9 @@ def project_overview(store, workspace_id, project_id):
     """Everything the project page shows, as template values."""
     project = store.projects.get(workspace_id, project_id)
     schemas = {}
-    for kind in KINDS:
-        classic = getattr(project, f"{kind}_schema")
-        schemas[kind] = parse_schema(classic) if classic else None
+    for batch in BATCHES:
+        classic = getattr(project, f"{batch}_schema")
+        schemas[batch] = parse_schema(classic) if classic else None
     return {
         "project": project,
         "schemas": schemas,
@@ -48,12 +50,12 @@ def batch_counts(store, project):
     counts = {}
     try:
         storage = project_storage(store, project)
-        for kind in KINDS:
-            folder = batch_folder(project, kind)
-            counts[kind] = len(storage.list(folder).files) if storage.exists(folder) else 0
+        for batch in BATCHES:
+            folder = batch_folder(project, batch)
+            counts[batch] = len(storage.list(folder).files) if storage.exists(folder) else 0
     except AppError as error:
         logger.warning("batch_count_failed project=%s code=%s", project.id, error.code)
-        return {kind: None for kind in KINDS}
+        return {batch: None for batch in BATCHES}
     return counts
 
 

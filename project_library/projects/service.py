@@ -4,16 +4,14 @@ repositories and the project's storage, so every view calls one of these."""
 import logging
 
 from entity.project import DEFAULT_METRIC, SETTABLE_FIELDS, Project, check_fields
+from entity.validation import BATCHES
 from exception_layer.errors import AppError, Conflict, ValidationError
 from integration.registry import project_storage
 from project_library.projects import sample
 from project_library.projects import setup as project_setup
-from project_library.validation import batches as intake
 from project_library.validation.schema import infer_target, infer_task, parse_schema
 
 logger = logging.getLogger(__name__)
-
-KINDS = intake.KINDS
 
 
 def default_connection_id(store, workspace_id):
@@ -84,11 +82,11 @@ def _check_columns(values, training):
 
 def create_project(store, workspace_id, values, created_by=None):
     values = dict(values)
-    for kind in KINDS:
-        key = f"{kind}_schema"
+    for batch in BATCHES:
+        key = f"{batch}_schema"
         if values.get(key):
             schema = parse_schema(values[key])
-            values.setdefault("schema_texts", {})[kind] = schema.export()
+            values.setdefault("schema_texts", {})[batch] = schema.export()
             values[key] = schema.to_classic()
     apply_schema_inference(Project(workspace_id=workspace_id, name=""), values)
     if values.get("task") and not values.get("metric"):
@@ -110,14 +108,14 @@ def update_project(store, workspace_id, project_id, values):
     project = repo.get(workspace_id, project_id)
     values = dict(values)
     texts = dict(project.schema_texts or {})
-    for kind in KINDS:
-        key = f"{kind}_schema"
+    for batch in BATCHES:
+        key = f"{batch}_schema"
         if key in values:
-            texts.pop(kind, None)
+            texts.pop(batch, None)
             if values[key]:
                 schema = parse_schema(values[key])
                 values[key] = schema.to_classic()
-                texts[kind] = schema.export()
+                texts[batch] = schema.export()
             values["schema_texts"] = texts
     if "connection_id" in values:
         values["connection_id"] = _check_connection(store, workspace_id, values["connection_id"])
@@ -142,16 +140,16 @@ def _as_values(project):
     return {key: getattr(project, key) for key in SETTABLE_FIELDS}
 
 
-def save_schema(store, workspace_id, project_id, kind, source):
+def save_schema(store, workspace_id, project_id, batch, source):
     """Store a schema given as classic text, bytes or dict; keep the text for export."""
-    if kind not in KINDS:
+    if batch not in BATCHES:
         raise ValidationError("The schema is 'training' or 'prediction'.")
     repo = store.projects
     project = repo.get(workspace_id, project_id)
     schema = parse_schema(source)
     texts = dict(project.schema_texts or {})
-    texts[kind] = schema.export()
-    values = {f"{kind}_schema": schema.to_classic(), "schema_texts": texts}
+    texts[batch] = schema.export()
+    values = {f"{batch}_schema": schema.to_classic(), "schema_texts": texts}
     hints = apply_schema_inference(project, values)
     if values.get("task") and not project.metric:
         values["metric"] = DEFAULT_METRIC.get(values["task"])
@@ -159,12 +157,12 @@ def save_schema(store, workspace_id, project_id, kind, source):
     return updated, hints
 
 
-def export_schema(project, kind):
-    classic = project.training_schema if kind == "training" else project.prediction_schema
+def export_schema(project, batch):
+    classic = project.training_schema if batch == "training" else project.prediction_schema
     if not classic:
         return None
     schema = parse_schema(classic)
-    text = (project.schema_texts or {}).get(kind)
+    text = (project.schema_texts or {}).get(batch)
     if text:
         try:
             if parse_schema(text) == schema:

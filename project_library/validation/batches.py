@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from bson import ObjectId
 
+from entity.validation import BATCHES
 from exception_layer.errors import Conflict, NotFound, ValidationError
 from integration.layout import BATCH_FOLDER, QUARANTINE, project_path
 from project_library.cancellation import check_cancel
@@ -28,7 +29,6 @@ from project_library.validation.verification import (
 )
 
 module_logger = logging.getLogger(__name__)
-KINDS = ("training", "prediction")
 REASON_SUFFIX = ".reason.txt"
 
 
@@ -126,17 +126,17 @@ class ValidationResult:
         )
 
 
-def schema_for(project, kind):
-    if kind not in KINDS:
-        raise ValidationError("The kind of batch is 'training' or 'prediction'.")
-    classic = project.training_schema if kind == "training" else project.prediction_schema
+def schema_for(project, batch):
+    if batch not in BATCHES:
+        raise ValidationError("The batch of batch is 'training' or 'prediction'.")
+    classic = project.training_schema if batch == "training" else project.prediction_schema
     if not classic:
-        raise ValidationError(f"The project has no {kind} schema yet; import or define one.")
+        raise ValidationError(f"The project has no {batch} schema yet; import or define one.")
     return parse_schema(classic)
 
 
-def batch_folder(project, kind):
-    return project_path(project.root, BATCH_FOLDER[kind])
+def batch_folder(project, batch):
+    return project_path(project.root, BATCH_FOLDER[batch])
 
 
 def _batch_files(storage, folder):
@@ -151,22 +151,22 @@ def _batch_files(storage, folder):
         page = listing.next
 
 
-def validate_batches(storage, project, kind, *, logger=None, cancel=None, validation_id=None):
-    """Check every file in the batch folder of ``kind``; move rejects into quarantine."""
+def validate_batches(storage, project, batch, *, logger=None, cancel=None, validation_id=None):
+    """Check every file in the batch folder of ``batch``; move rejects into quarantine."""
     log = logger or module_logger
-    schema = schema_for(project, kind)
+    schema = schema_for(project, batch)
     result = ValidationResult(
         id=validation_id or str(ObjectId()),
-        kind=kind,
+        kind=batch,
         project_id=project.id,
         workspace_id=project.workspace_id,
         started_at=datetime.now(UTC),
     )
-    folder = batch_folder(project, kind)
-    required = [project.target] if kind == "training" and project.target else []
+    folder = batch_folder(project, batch)
+    required = [project.target] if batch == "training" and project.target else []
     seen_hashes = {}
     entries = _batch_files(storage, folder)
-    log.info("validation_started kind=%s files=%d folder=%s", kind, len(entries), folder)
+    log.info("validation_started kind=%s files=%d folder=%s", batch, len(entries), folder)
     for entry in entries:
         check_cancel(cancel)
         check = verify(
@@ -210,7 +210,7 @@ def validate_batches(storage, project, kind, *, logger=None, cancel=None, valida
     result.finished_at = datetime.now(UTC)
     log.info(
         "validation_finished kind=%s accepted=%d rejected=%d",
-        kind,
+        batch,
         len(result.accepted),
         len(result.rejected),
     )
@@ -274,9 +274,9 @@ def restore_from_quarantine(storage, project, result, file_name):
     return destination
 
 
-def load_table(storage, project, result, kind, *, block_size=DEFAULT_BLOCK_SIZE):
+def load_table(storage, project, result, batch, *, block_size=DEFAULT_BLOCK_SIZE):
     """The accepted files merged into one DataFrame, typed by the schema, read once each."""
-    schema = schema_for(project, kind)
+    schema = schema_for(project, batch)
     markers = sorted(marker_set(project.missing_markers))
     tables = []
     for report in result.files:

@@ -1,29 +1,28 @@
 """Validate a project's batch folder now, and restore a fixed file from quarantine."""
 
 from entity.project import DEFAULT_METRIC
+from entity.validation import BATCHES
 from exception_layer.errors import AppError, ValidationError
 from integration.registry import project_storage
 from project_library.validation import batches as intake
 from project_library.validation.schema import infer_task, parse_schema, target_values
 
-KINDS = intake.KINDS
 
-
-def validate(store, project, kind, created_by=None):
+def validate(store, project, batch, created_by=None):
     """Run a validation now and store its report; return the stored report dict."""
-    if kind not in KINDS:
-        raise ValidationError("The kind of batch is 'training' or 'prediction'.")
-    intake.schema_for(project, kind)  # a clear 400 before anything is recorded
+    if batch not in BATCHES:
+        raise ValidationError("The batch of batch is 'training' or 'prediction'.")
+    intake.schema_for(project, batch)  # a clear 400 before anything is recorded
     reports = store.validations
-    validation_id = reports.start(project.workspace_id, project.id, kind, created_by)
+    validation_id = reports.start(project.workspace_id, project.id, batch, created_by)
     try:
         storage = project_storage(store, project)
-        result = intake.validate_batches(storage, project, kind, validation_id=validation_id)
+        result = intake.validate_batches(storage, project, batch, validation_id=validation_id)
     except AppError as error:
         reports.fail(project.workspace_id, validation_id, error.message)
         raise
     result.status = "done"
-    if kind == "training":
+    if batch == "training":
         _infer_task_from_values(store, project, storage, result)
     data = result.to_dict()
     data["created_by"] = created_by

@@ -75,7 +75,30 @@ def test_upload_list_download_delete(app, live_server, team, page, tmp_path):
     page.locator(".file-table .file-name", has_text="dropped.csv").wait_for()
 
 
-def test_viewer_sees_no_write_controls_and_owner_pages_render(app, live_server, team, page):
+def test_viewer_sees_no_write_controls(app, live_server, team, page):
+    from controllers.context import get_store
+    from integration.registry import get_storage
+
+    with app.app_context():
+        storage = get_storage(get_store().connections.ensure_default(team.workspace_id))
+    storage.write_bytes("reports/summary.csv", b"a,b\n1,2\n")
+    _open_team_files(page, live_server, team, "viewer")
+    page.get_by_role("link", name="reports").click()
+    page.get_by_text("summary.csv").wait_for()
+    assert page.get_by_role("link", name="Download").count() == 1  # viewers read and download
+    assert page.get_by_role("button", name="Upload files").count() == 0
+    assert page.get_by_text("Upload files").count() == 0
+    assert page.get_by_text("New folder").count() == 0
+    assert page.get_by_role("button", name="Delete").count() == 0
+    assert page.get_by_role("link", name="+ Connect a bucket").count() == 0
+    screenshot(page, "files-viewer", full_page=False)
+    page.goto(f"{live_server}/connections/")
+    page.get_by_role("heading", name="Storage connections").wait_for()
+    assert page.get_by_role("link", name="Connect a bucket").count() == 0
+    assert page.get_by_role("button", name="Delete").count() == 0
+
+
+def test_owner_connection_pages_render(app, live_server, team, page):
     _open_team_files(page, live_server, team, "owner")
     page.goto(f"{live_server}/connections/")
     page.get_by_role("heading", name="Storage connections").wait_for()
