@@ -3,6 +3,7 @@ rows and values a person needs to see (ragged rows, values of the wrong type).""
 
 import csv
 import io
+from dataclasses import dataclass, field
 
 from project_library.validation.findings import (
     MAX_COLUMN_REASONS,
@@ -13,91 +14,70 @@ from project_library.validation.findings import (
 )
 
 
-def collect_evidence(stream, schema, markers, check, required):
-    """Read row by row and collect evidence: ragged rows and values of the wrong type."""
-    expected = len(schema.columns)
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
-    reader = csv.reader(text)
-    non_missing = [0] * expected
-    bad = {}
-    decimals = {}
-    ragged = {"count": 0, "rows": [], "found": []}
-    numeric = [i for i, c in enumerate(schema.columns) if c.type != "string"]
-    rows = 0
-    try:
-        next(reader, None)
-        for row in reader:
-            if not row:
-                continue
-            rows += 1
-            if len(row) != expected:
-                ragged["count"] += 1
-                if len(ragged["rows"]) < MAX_EXAMPLES:
-                    ragged["rows"].append(rows)
-                    ragged["found"].append(len(row))
-                continue
-            for i, value in enumerate(row):
-                if value in markers or clean_cell(value) in markers:
-                    continue
-                non_missing[i] += 1
-            for i in numeric:
-                value = row[i]
-                if value in markers:
-                    continue
-                cleaned = clean_cell(value)
-                if cleaned in markers:
-                    continue
-                try:
-                    number = float(cleaned)
-                except ValueError:
-                    found = bad.setdefault(i, {"count": 0, "rows": [], "values": []})
-                    found["count"] += 1
-                    if len(found["rows"]) < MAX_EXAMPLES:
-                        found["rows"].append(rows)
-                        found["values"].append(value[:80])
-                    continue
-                if schema.columns[i].type == "integer" and not number.is_integer():
-                    found = decimals.setdefault(i, {"count": 0, "rows": [], "values": []})
-                    found["count"] += 1
-                    if len(found["rows"]) < MAX_EXAMPLES:
-                        found["rows"].append(rows)
-                        found["values"].append(number)
-    except UnicodeDecodeError:
-        check.reasons.append(
-            Reason(
-                "not_text",
-                f"The file stops being UTF-8 text after data row {rows}.",
-                {"after_row": rows},
-            )
-        )
-        check.rows = rows
+@dataclass
+class _Scan:
+    """What one row-by-row pass counted."""
+
+    columns: int
+    rows: int = 0
+    non_missing: list = field(default_factory=list)
+    bad: dict = field(default_factory=dict)  # column index -> count, rows, values
+    decimals: dict = field(default_factory=dict)  # column index -> count, rows, values
+    ragged: dict = field(default_factory=lambda: {"count": 0, "rows": [], "found": []})
+
+    def __post_init__(self):
+        self.non_missing = [0] * self.columns
+
+
+def _note(found, index, row, value):
+    entry = found.setdefault(index, {"count": 0, "rows": [], "values": []})
+    entry["count"] += 1
+    if len(entry["rows"]) < MAX_EXAMPLES:
+        entry["rows"].append(row)
+        entry["values"].append(value)
+
+
+def _scan_row(scan, row, schema, markers, numeric):
+    if len(row) != scan.columns:
+        scan.ragged["count"] += 1
+        if len(scan.ragged["rows"]) < MAX_EXAMPLES:
+            scan.ragged["rows"].append(scan.rows)
+            scan.ragged["found"].append(len(row))
         return
-    check.rows = rows
-    if ragged["count"]:
-        listed = ", ".join(map(str, ragged["rows"]))
-        more = "…" if ragged["count"] > MAX_EXAMPLES else ""
-        check.reasons.append(
-            Reason(
-                "ragged_rows",
-                f"{ragged['count']} row(s) do not have {expected} fields "
-                f"(data rows {listed}{more}).",
-                {"expected": expected, **ragged},
-            )
-        )
-    for n, (i, found) in enumerate(sorted(bad.items())):
+    for i, value in enumerate(row):
+        if value not in markers and clean_cell(value) not in markers:
+            scan.non_missing[i] += 1
+    for i in numeric:
+        value = row[i]
+        cleaned = value if value in markers else clean_cell(value)
+        if cleaned in markers:
+            continue
+        try:
+            number = float(cleaned)
+        except ValueError:
+            _note(scan.bad, i, scan.rows, value[:80])
+            continue
+        if schema.columns[i].type == "integer" and not number.is_integer():
+            _note(scan.decimals, i, scan.rows, number)
+
+
+def _type_reasons(scan, schema):
+    reasons = []
+    for n, (i, found) in enumerate(sorted(scan.bad.items())):
         if n == MAX_COLUMN_REASONS:
-            check.reasons.append(
+            rest = [schema.columns[j].name for j, _ in sorted(scan.bad.items())[n:]]
+            reasons.append(
                 Reason(
                     "type_mismatch",
-                    f"{len(bad) - MAX_COLUMN_REASONS} more column(s) also hold values of the "
-                    "wrong type.",
-                    {"columns": [schema.columns[j].name for j, _ in sorted(bad.items())[n:]]},
+                    f"{len(scan.bad) - MAX_COLUMN_REASONS} more column(s) also hold values of "
+                    "the wrong type.",
+                    {"columns": rest},
                 )
             )
             break
         col = schema.columns[i]
         shown = ", ".join(repr(v) for v in found["values"][:3])
-        check.reasons.append(
+        reasons.append(
             Reason(
                 "type_mismatch",
                 f"Column '{col.name}' (position {col.position}) is declared {col.type} but "
@@ -105,4 +85,41 @@ def collect_evidence(stream, schema, markers, check, required):
                 {"column": col.name, "position": col.position, "type": col.type, **found},
             )
         )
-    record_counts(check, schema, non_missing, decimals, required)
+    return reasons
+
+
+def collect_evidence(stream, schema, markers, check, required):
+    """Read row by row and collect evidence: ragged rows and values of the wrong type."""
+    scan = _Scan(columns=len(schema.columns))
+    numeric = [i for i, c in enumerate(schema.columns) if c.type != "string"]
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    try:
+        next(reader, None)
+        for row in reader:
+            if row:
+                scan.rows += 1
+                _scan_row(scan, row, schema, markers, numeric)
+    except UnicodeDecodeError:
+        check.reasons.append(
+            Reason(
+                "not_text",
+                f"The file stops being UTF-8 text after data row {scan.rows}.",
+                {"after_row": scan.rows},
+            )
+        )
+        check.rows = scan.rows
+        return
+    check.rows = scan.rows
+    if scan.ragged["count"]:
+        listed = ", ".join(map(str, scan.ragged["rows"]))
+        more = "…" if scan.ragged["count"] > MAX_EXAMPLES else ""
+        check.reasons.append(
+            Reason(
+                "ragged_rows",
+                f"{scan.ragged['count']} row(s) do not have {scan.columns} fields "
+                f"(data rows {listed}{more}).",
+                {"expected": scan.columns, **scan.ragged},
+            )
+        )
+    check.reasons.extend(_type_reasons(scan, schema))
+    record_counts(check, schema, scan.non_missing, scan.decimals, required)
