@@ -64,39 +64,26 @@ class ValidationRepository:
         doc = self.collection.find_one({"_id": oid, "workspace_id": workspace_id})
         if not doc:
             raise NotFound("Validation not found.")
-        doc["id"] = str(doc.pop("_id"))
-        return doc
+        return _with_id(doc)
 
     def list_for_project(self, workspace_id, project_id, limit=20):
-        cursor = (
-            self.collection.find(
-                {"workspace_id": workspace_id, "project_id": project_id},
-                {"files.reasons.evidence": 0, "files.warnings.evidence": 0},
-            )
-            .sort("started_at", DESCENDING)
-            .limit(limit)
+        return self._newest(
+            {"workspace_id": workspace_id, "project_id": project_id},
+            {"files.reasons.evidence": 0, "files.warnings.evidence": 0},
+            limit,
         )
-        docs = []
-        for doc in cursor:
-            doc["id"] = str(doc.pop("_id"))
-            docs.append(doc)
-        return docs
 
     def recent(self, workspace_id, limit=100):
         """The workspace's latest reports (summaries only), newest first."""
-        cursor = (
-            self.collection.find(
-                {"workspace_id": workspace_id, "status": "done"},
-                {"project_id": 1, "kind": 1, "counts": 1, "finished_at": 1, "started_at": 1},
-            )
-            .sort("started_at", DESCENDING)
-            .limit(limit)
+        return self._newest(
+            {"workspace_id": workspace_id, "status": "done"},
+            {"project_id": 1, "kind": 1, "counts": 1, "finished_at": 1, "started_at": 1},
+            limit,
         )
-        docs = []
-        for doc in cursor:
-            doc["id"] = str(doc.pop("_id"))
-            docs.append(doc)
-        return docs
+
+    def _newest(self, query, projection, limit):
+        cursor = self.collection.find(query, projection).sort("started_at", DESCENDING)
+        return [_with_id(doc) for doc in cursor.limit(limit)]
 
     def latest(self, workspace_id, project_id, kind):
         doc = self.collection.find_one(
@@ -108,9 +95,7 @@ class ValidationRepository:
             },
             sort=[("started_at", DESCENDING)],
         )
-        if doc:
-            doc["id"] = str(doc.pop("_id"))
-        return doc
+        return _with_id(doc) if doc else None
 
     def mark_restored(self, workspace_id, validation_id, file_name):
         self.collection.update_one(
@@ -121,3 +106,8 @@ class ValidationRepository:
 
     def delete_for_project(self, workspace_id, project_id):
         self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+
+
+def _with_id(doc):
+    doc["id"] = str(doc.pop("_id"))
+    return doc
