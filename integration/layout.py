@@ -4,6 +4,8 @@ These names are part of the product (the README documents them): people browse t
 file manager and drop batch files into them.
 """
 
+from datetime import UTC, datetime
+
 TRAINING_BATCHES = "training_batches"
 PREDICTION_BATCHES = "prediction_batches"
 QUARANTINE = "quarantine"
@@ -25,3 +27,9 @@ def project_path(root, *parts):
 def models_folder(project):
     """Where a project's model versions live (``v<n>/model.pkl`` and its manifest)."""
     return project_path(project.root, MODELS)
+
+
+def log_path(project, run):
+    """The archived log of a run: ``logs/<kind>_<created>_<run id>.log``."""
+    stamp = (run.created_at or datetime.now(UTC)).strftime("%Y%m%d_%H%M%S")
+    return project_path(project.root, LOGS, f"{run.kind}_{stamp}_{run.id}.log")

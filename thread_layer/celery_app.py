@@ -32,6 +32,9 @@ def configure(broker_url, visibility_timeout=3600):
             "unacked_restore_throttle": 1,
         },
         worker_hijack_root_logger=False,
+        # The app logs to stderr itself; redirected, each line would come back as a log
+        # record of its own (and land in a run's log twice).
+        worker_redirect_stdouts=False,
     )
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from entity.store import Store
 from exception_layer.errors import AppError
+from integration.layout import log_path
 from integration.mail import Mailer
 from integration.registry import project_storage
 from logging_layer.run_log import run_scope
 from project_library.cancellation import RunCancelled
 from project_library.models.promotion import record_production
-from project_library.pipelines.runs import PIPELINES, RunContext, log_path
+from project_library.pipelines.runs import PIPELINES, RunContext
 
 logger = logging.getLogger(__name__)
 pipeline_log = logging.getLogger("project_library.pipelines")

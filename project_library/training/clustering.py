@@ -1,4 +1,8 @@
-"""The seed's strategy as an option: cluster the rows first, then select a model per cluster."""
+"""The seed's strategy as an option: cluster the rows first, then select a model per cluster.
+
+KMeans (k chosen at the elbow of the inertias) splits the training rows; each cluster gets
+its own selected and fitted model, or a constant one when it is too small or single-class.
+"""
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -8,7 +12,10 @@ from sklearn.preprocessing import StandardScaler
 
 from project_library.cancellation import check_cancel
 from project_library.training.candidates import tree_preprocessor
+from project_library.training.final import Fitted, build_final
 from project_library.training.metrics import is_classification
+from project_library.training.model import aligned_proba
+from project_library.training.selection import select_model
 
 MAX_CLUSTERS = 8
 MIN_ROWS_PER_CLUSTER = 60
@@ -52,8 +59,6 @@ class ClusteredModel:
         return out
 
     def predict_proba(self, X):
-        from project_library.training.train import aligned_proba
-
         labels = self._route(X)
         out = np.zeros((len(X), len(self.classes_)))
         for cluster, model in self.models.items():
@@ -66,75 +71,54 @@ class ClusteredModel:
         return {"n_clusters": len(self.models)}
 
 
-def train_clustered(
-    X,
-    y,
-    groups,
-    numeric,
-    categorical,
-    *,
-    task,
-    metric,
-    classes,
-    options,
-    clock,
-    log,
-    cancel,
-    select,
-):
-    clusterer_prep = make_pipeline(
-        tree_preprocessor(numeric, categorical, impute=True), StandardScaler()
-    )
-    matrix = clusterer_prep.fit_transform(X)
-    inertias = []
-    max_k = max(1, min(MAX_CLUSTERS, len(y) // MIN_ROWS_PER_CLUSTER))
-    for k in range(1, max_k + 1):
-        check_cancel(cancel)
-        inertias.append(
-            KMeans(n_clusters=k, n_init=3, random_state=options.random_state).fit(matrix).inertia_
-        )
-    k = elbow_k(inertias)
-    kmeans = KMeans(n_clusters=k, n_init=3, random_state=options.random_state).fit(matrix)
-    log.info("clusters k=%d inertias=%s", k, ",".join(f"{v:.0f}" for v in inertias))
+def train_clustered(problem):
+    """Cluster the training rows, then select and fit a model per cluster: a ``Fitted``."""
+    clusterer_prep, kmeans, k = fit_clusters(problem)
     labels = kmeans.labels_
     models, scores, chosen = {}, [], []
     for cluster in range(k):
-        check_cancel(cancel)
+        check_cancel(problem.cancel)
         rows = labels == cluster
-        y_c = np.asarray(y)[rows]
-        if is_classification(task) and len(np.unique(y_c)) < 2:
-            model = DummyClassifier(strategy="most_frequent").fit(X[rows], y_c)
-            chosen.append("constant")
-        elif len(y_c) < MIN_ROWS_PER_CLUSTER // 2:
-            cls = DummyClassifier(strategy="prior") if is_classification(task) else DummyRegressor()
-            model = cls.fit(X[rows], y_c)
-            chosen.append("constant")
-        else:
-            best, cluster_scores = select(
-                X[rows],
-                y_c,
-                np.asarray(groups)[rows],
-                numeric,
-                categorical,
-                task=task,
-                metric=metric,
-                classes=classes,
-                options=options,
-                clock=clock,
-                log=log,
-                cancel=cancel,
-            )
-            from project_library.training.train import build_final
-
-            model = build_final(best, cluster_scores, numeric, categorical, options.n_jobs)
-            model.fit(X[rows], y_c)
-            for s in cluster_scores:
-                s.name = f"cluster{cluster}:{s.name}"
-            scores.extend(cluster_scores)
-            chosen.append(best.name)
+        model, name, cluster_scores = fit_cluster(problem.subset(rows), cluster)
         models[cluster] = model
-        log.info("cluster=%d rows=%d model=%s", cluster, int(rows.sum()), chosen[-1])
+        chosen.append(name)
+        scores.extend(cluster_scores)
+        problem.log.info("cluster=%d rows=%d model=%s", cluster, int(rows.sum()), chosen[-1])
     router = make_pipeline(clusterer_prep, kmeans)
-    estimator = ClusteredModel(router, models, classes)
+    estimator = ClusteredModel(router, models, problem.classes)
     params = {"n_clusters": k, "models": ",".join(chosen)}
-    return estimator, "clustered", f"{k} clusters, a model each", params, scores
+    return Fitted(estimator, "clustered", f"{k} clusters, a model each", params, scores)
+
+
+def fit_clusters(problem):
+    """(fitted preprocessing, KMeans fitted with k at the elbow, k)."""
+    clusterer_prep = make_pipeline(
+        tree_preprocessor(problem.numeric, problem.categorical, impute=True), StandardScaler()
+    )
+    matrix = clusterer_prep.fit_transform(problem.X)
+    seed = problem.options.random_state
+    inertias = []
+    max_k = max(1, min(MAX_CLUSTERS, len(problem.y) // MIN_ROWS_PER_CLUSTER))
+    for k in range(1, max_k + 1):
+        check_cancel(problem.cancel)
+        inertias.append(KMeans(n_clusters=k, n_init=3, random_state=seed).fit(matrix).inertia_)
+    k = elbow_k(inertias)
+    kmeans = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(matrix)
+    problem.log.info("clusters k=%d inertias=%s", k, ",".join(f"{v:.0f}" for v in inertias))
+    return clusterer_prep, kmeans, k
+
+
+def fit_cluster(part, cluster):
+    """(fitted model, chosen name, scores) for one cluster's rows."""
+    classify = is_classification(part.task)
+    if classify and len(np.unique(part.y)) < 2:
+        return DummyClassifier(strategy="most_frequent").fit(part.X, part.y), "constant", []
+    if len(part.y) < MIN_ROWS_PER_CLUSTER // 2:
+        cls = DummyClassifier(strategy="prior") if classify else DummyRegressor()
+        return cls.fit(part.X, part.y), "constant", []
+    best, cluster_scores = select_model(part)
+    model = build_final(part, best, cluster_scores)
+    model.fit(part.X, part.y)
+    for s in cluster_scores:
+        s.name = f"cluster{cluster}:{s.name}"
+    return model, best.name, cluster_scores
