@@ -7,7 +7,9 @@ the run executor, every blueprint, dashboard panel, CLI group and start-up step,
 import time
 from pathlib import Path
 
+import click
 from flask import Flask, g
+from flask.cli import run_command
 
 from controllers import dashboard
 from controllers.access import can, load_tenant
@@ -15,6 +17,9 @@ from controllers.accounts import api as accounts_api
 from controllers.accounts import auth, profile, workspaces
 from controllers.admin import cli as admin_cli
 from controllers.admin import outbox, users
+from controllers.automation import api as automation_api
+from controllers.automation import cli as automation_cli
+from controllers.automation import pages as automation_pages
 from controllers.extensions import csrf, limiter, login_manager
 from controllers.projects import api as projects_api
 from controllers.projects import cli as projects_cli
@@ -38,6 +43,7 @@ from settings import load_settings
 from thread_layer.executors import build_executor
 from thread_layer.jobs import RunServices
 from thread_layer.runs import recover_runs
+from thread_layer.ticker import Ticker
 
 BLUEPRINTS = (
     auth.bp,
@@ -57,9 +63,19 @@ BLUEPRINTS = (
     files.bp,
     connections.bp,
     storage_api.bp,
+    automation_api.bp,
+    automation_pages.bp,
 )
 DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)
-CLI_GROUPS = (admin_cli.users, admin_cli.db_group, projects_cli.projects_cli, storage_cli.keys)
+CLI_GROUPS = (
+    admin_cli.users,
+    admin_cli.db_group,
+    projects_cli.projects_cli,
+    storage_cli.keys,
+    automation_cli.schedules_cli,
+    automation_cli.watch,
+    automation_cli.scheduler_cli,
+)
 
 
 def create_app(config=None):
@@ -74,6 +90,7 @@ def create_app(config=None):
     register_template_helpers(app)
     register_commands(app)
     recover_interrupted_runs(app)
+    start_ticker(app)
     return app
 
 
@@ -101,15 +118,15 @@ def register_store(app):
 
 
 def register_runs(app):
-    """What jobs need, and where they execute (threads here, or Celery workers)."""
+    """What jobs need, where they execute (threads here, or Celery workers), and the ticker
+    that starts scheduled and watched runs."""
     store = app.extensions["store"]
     services = RunServices(
         store=store,
         secret=app.config["SECRET_KEY"],
         mailer=mail.Mailer(store, app, app.config.get("BASE_URL", "")),
     )
-    app.extensions["run_services"] = services
-    app.extensions["run_executor"] = build_executor(
+    executor = build_executor(
         app.config.get("EXECUTOR"),
         services,
         workers=app.config.get("RUN_WORKERS", 2),
@@ -117,12 +134,34 @@ def register_runs(app):
         redis_url=app.config["REDIS_URL"],
         visibility_timeout=app.config.get("CELERY_VISIBILITY_TIMEOUT", 3600),
     )
+    app.extensions["run_services"] = services
+    app.extensions["run_executor"] = executor
+    app.extensions["ticker"] = Ticker(
+        store,
+        executor,
+        services.mailer,
+        tick_s=app.config["TICK_SECONDS"],
+        watch_interval_s=app.config["WATCH_INTERVAL"],
+        watch_quiet_s=app.config["WATCH_QUIET"],
+    )
 
 
 def recover_interrupted_runs(app):
     """Start-up step: interrupt runs of gone processes, and enqueue the queued ones again."""
     if app.config.get("RUN_RECOVERY", True):
         recover_runs(app.extensions["store"], app.extensions["run_executor"])
+
+
+def start_ticker(app):
+    """Start-up step: tick schedules and watchers, in serving processes only.
+
+    Serving means a gunicorn worker, ``flask run`` or any process that builds the app
+    itself; never inside another ``flask`` CLI command. Celery workers start theirs when
+    ready (``thread_layer.celery_app``); ``flask scheduler run`` ticks in the foreground.
+    """
+    command = click.get_current_context(silent=True)
+    if app.config["SCHEDULER"] and (command is None or command.command is run_command):
+        app.extensions["ticker"].start()
 
 
 def register_blueprints(app):

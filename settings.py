@@ -29,6 +29,10 @@ DEFAULTS = {
     "CELERY_VISIBILITY_TIMEOUT": 3600,  # seconds; keep above the longest run
     "RUN_NICE": 10,  # CPU priority of run threads (higher = lower priority)
     "RUN_RECOVERY": True,  # at start-up: interrupt orphaned runs, re-enqueue queued ones
+    "SCHEDULER": True,  # tick schedules and watchers in serving processes and Celery workers
+    "TICK_SECONDS": 5,  # how often each process looks for due schedules and watchers
+    "WATCH_INTERVAL": 30,  # seconds between two polls of a watched folder
+    "WATCH_QUIET": 60,  # seconds without a new file before a burst of files starts a run
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,

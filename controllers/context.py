@@ -28,3 +28,12 @@ def workspace_id():
 def actor():
     """The signed-in user (the real object behind flask-login's proxy)."""
     return current_user._get_current_object()
+
+
+def workspace():
+    return g.workspace
+
+
+def now():
+    """The current time, through the ticker's clock (one clock for schedules and views)."""
+    return current_app.extensions["ticker"].clock()

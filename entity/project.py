@@ -180,6 +180,16 @@ class ProjectRepository:
             raise NotFound("Project not found.")
         return Project.from_document(doc)
 
+    def named(self, name_or_id, workspace_id=None, limit=2):
+        """For operators (the CLI): the project with this id, else up to ``limit`` projects
+        with this name (in ``workspace_id`` when given)."""
+        oid = _object_id(name_or_id)
+        doc = oid and self.collection.find_one({"_id": oid})
+        if doc and workspace_id in (None, doc["workspace_id"]):
+            return [Project.from_document(doc)]
+        query = {"name": name_or_id, **({"workspace_id": workspace_id} if workspace_id else {})}
+        return [Project.from_document(d) for d in self.collection.find(query).limit(limit)]
+
     def find_by_name(self, workspace_id, name):
         doc = self.collection.find_one({"workspace_id": workspace_id, "name": name})
         return Project.from_document(doc) if doc else None

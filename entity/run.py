@@ -1,6 +1,7 @@
 """Runs: one MongoDB record per train or predict job, the single source of its state.
 
-A run moves queued -> running -> succeeded | failed | cancelled | interrupted. Workers claim
+A run moves queued -> running -> succeeded | failed | cancelled | interrupted; a scheduled
+or watched run that had nothing to do is recorded as skipped or missed. Workers claim
 a queued run atomically (``find_one_and_update``), so a run executes at most once even when
 a message is delivered twice. One training per project at a time is enforced by a lock
 document whose ``_id`` is the project id (a second insert fails on the unique ``_id``).
@@ -23,7 +24,8 @@ logger = logging.getLogger(__name__)
 KINDS = ("train", "predict")
 BATCH_OF_KIND = {"train": "training", "predict": "prediction"}  # what each kind reads
 ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
+FINISHED = ("succeeded", "failed", "cancelled", "interrupted", "skipped", "missed")
+TRIGGERS = ("person", "token", "schedule", "watcher")
 STALE_HEARTBEAT = timedelta(minutes=10)
 
 
@@ -76,6 +78,13 @@ class Run:
     worker: str | None = None
     heartbeat_at: datetime | None = None
     attempts: int = 0
+    # who or what started it: {"type": "person"|"token"|"schedule"|"watcher", ...}
+    trigger: dict = field(default_factory=dict)
+    schedule_id: str | None = None  # with scheduled_for: unique, one run per slot
+    scheduled_for: datetime | None = None
+    files: str | None = None  # prediction runs: "new" (not yet predicted) or "all"
+    input_names: list | None = None  # a watcher's run: only these files
+    inputs: list = field(default_factory=list)  # predicted files: [{"name", "sha256", "rows"}]
     id: str | None = None
 
     @property
@@ -97,12 +106,25 @@ class Run:
         data = asdict(self)
         if not include_traceback:
             data.pop("error_traceback")
-        for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+        for key in ("created_at", "started_at", "finished_at", "heartbeat_at", "scheduled_for"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data.pop("worker")
         data["duration_s"] = None if self.duration_s is None else round(self.duration_s, 3)
         return data
+
+
+class SlotTaken(Conflict):
+    """A schedule's slot already has its run (another process recorded it first)."""
+
+
+def _document(run):
+    doc = asdict(run)
+    doc.pop("id")
+    if doc["schedule_id"] is None:  # the unique slot index covers scheduled runs only
+        doc.pop("schedule_id")
+        doc.pop("scheduled_for")
+    return doc
 
 
 class RunRepository:
@@ -118,13 +140,20 @@ class RunRepository:
             [("workspace_id", ASCENDING), ("project_id", ASCENDING), ("created_at", DESCENDING)]
         )
         runs.create_index([("status", ASCENDING)])
+        runs.create_index(
+            [("schedule_id", ASCENDING), ("scheduled_for", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"schedule_id": {"$exists": True}},
+        )
+        runs.create_index(
+            [("workspace_id", ASCENDING), ("project_id", ASCENDING), ("kind", ASCENDING)]
+        )
 
     def create(self, run):
         """Insert a queued run; a second active training of the same project is a Conflict."""
         run.created_at = now()
         run.status, run.step = "queued", "queued"
-        doc = asdict(run)
-        doc.pop("id")
+        doc = _document(run)
         if run.kind == "train":
             lock_id = f"train:{run.project_id}"
             try:
@@ -137,15 +166,57 @@ class RunRepository:
                     ) from None
                 self.locks.insert_one({"_id": lock_id, "created_at": run.created_at})
             try:
-                run.id = str(self.collection.insert_one(doc).inserted_id)
+                run.id = self._insert(doc)
             except Exception:
                 self.locks.delete_one({"_id": lock_id})
                 raise
             self.locks.update_one({"_id": lock_id}, {"$set": {"run_id": run.id}})
         else:
-            run.id = str(self.collection.insert_one(doc).inserted_id)
+            run.id = self._insert(doc)
         logger.info("run_created run=%s project=%s kind=%s", run.id, run.project_id, run.kind)
         return run
+
+    def _insert(self, doc):
+        try:
+            return str(self.collection.insert_one(doc).inserted_id)
+        except DuplicateKeyError as exc:
+            raise SlotTaken("This schedule's slot already has its run.") from exc
+
+    def record(self, run, status, message):
+        """Insert a run that ends as it is recorded (``skipped`` or ``missed``), with why."""
+        run.created_at = run.finished_at = now()
+        run.status = run.step = status
+        run.message = message
+        run.id = self._insert(_document(run))
+        logger.info("run_recorded run=%s project=%s status=%s", run.id, run.project_id, status)
+        return run
+
+    def active(self, workspace_id, project_id, kind):
+        """The queued or running run of this project and kind, or None."""
+        doc = self.collection.find_one(
+            {
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "kind": kind,
+                "status": {"$in": list(ACTIVE)},
+            },
+            {"error_traceback": 0},
+        )
+        return Run.from_document(doc) if doc else None
+
+    def covered_inputs(self, workspace_id, project_id, model_version):
+        """(name, sha256) of every file a succeeded prediction with this model covered."""
+        cursor = self.collection.find(
+            {
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "kind": "predict",
+                "status": "succeeded",
+                "model_version": model_version,
+            },
+            {"inputs": 1},
+        )
+        return {(i.get("name"), i.get("sha256")) for d in cursor for i in d.get("inputs") or ()}
 
     def _release_if_stale(self, lock_id):
         """A lock whose run is no longer active (or never got recorded) is released."""
@@ -178,10 +249,12 @@ class RunRepository:
             raise NotFound("That run does not exist.")
         return Run.from_document(doc)
 
-    def list(self, workspace_id, project_id=None, limit=100):
+    def list(self, workspace_id, project_id=None, limit=100, trigger=None):
         query = {"workspace_id": workspace_id}
         if project_id:
             query["project_id"] = project_id
+        if trigger:
+            query["trigger.type"] = trigger
         cursor = self.collection.find(query, {"error_traceback": 0})
         return [Run.from_document(d) for d in cursor.sort("created_at", DESCENDING).limit(limit)]
 

@@ -12,9 +12,11 @@ from entity.outbox import OutboxRepository
 from entity.project import ProjectRepository
 from entity.run import RunRepository
 from entity.run_log import RunLogRepository
+from entity.schedule import ScheduleRepository
 from entity.token import TokenRepository
 from entity.user import UserRepository
 from entity.validation import ValidationRepository
+from entity.watcher import WatcherRepository
 from entity.workspace import WorkspaceRepository
 
 REPOSITORIES = (
@@ -28,6 +30,8 @@ REPOSITORIES = (
     ModelVersionRepository,
     ConnectionRepository,
     OutboxRepository,
+    ScheduleRepository,
+    WatcherRepository,
 )
 
 
@@ -83,6 +87,14 @@ class Store:
     @property
     def outbox(self):
         return OutboxRepository(self.db)
+
+    @property
+    def schedules(self):
+        return ScheduleRepository(self.db)
+
+    @property
+    def watchers(self):
+        return WatcherRepository(self.db)
 
     @property
     def connections(self):

@@ -25,6 +25,7 @@ class Workspace:
     personal: bool = False
     created_by: str | None = None
     created_at: datetime | None = None
+    timezone: str = "UTC"  # the default zone of its schedules
 
     @classmethod
     def from_doc(cls, doc):
@@ -32,6 +33,7 @@ class Workspace:
             id=str(doc["_id"]),
             name=doc["name"],
             personal=doc.get("personal", False),
+            timezone=doc.get("timezone") or "UTC",
             created_by=doc.get("created_by"),
             created_at=doc.get("created_at"),
         )
@@ -89,6 +91,12 @@ class WorkspaceRepository:
 
     def rename(self, workspace_id, name):
         self.col.update_one({"_id": object_id(workspace_id, "workspace")}, {"$set": {"name": name}})
+        access_cache.forget()
+
+    def set_timezone(self, workspace_id, timezone):
+        self.col.update_one(
+            {"_id": object_id(workspace_id, "workspace")}, {"$set": {"timezone": timezone}}
+        )
         access_cache.forget()
 
     def delete(self, workspace_id):

@@ -12,13 +12,33 @@ from logging_layer.run_log import last_lines
 logger = logging.getLogger(__name__)
 
 mail = Mail()
-EVENTS = {"started": "started", "succeeded": "succeeded", "failed": "failed"}
+EVENTS = {
+    "started": "started",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "skipped": "skipped",
+    "missed": "missed",
+}
 KIND_LABEL = {"train": "Training", "predict": "Prediction"}
 
 
 def init_app(app):
     app.config.setdefault("MAIL_SUPPRESS_SEND", app.config.get("TESTING", False))
     mail.init_app(app)
+
+
+def started_by(run):
+    """Who or what started a run, in words (the trigger, else the person)."""
+    trigger = run.trigger or {}
+    kind = trigger.get("type")
+    if kind == "schedule":
+        return f"the schedule “{trigger.get('description') or trigger.get('schedule_id')}”"
+    if kind == "watcher":
+        files = trigger.get("files") or []
+        return f"the {trigger.get('batch', 'batch')} folder watcher ({len(files)} new file(s))"
+    if kind == "token":
+        return f"{trigger.get('email') or run.created_by_email or '-'} (API token)"
+    return run.created_by_email or trigger.get("email") or "-"
 
 
 class Mailer:
@@ -38,10 +58,13 @@ class Mailer:
         return bool(self.app.config.get("MAIL_SERVER"))
 
     def recipients(self, run, project):
+        """Who started the run (for scheduled and watched runs: who created the project),
+        and the project's extra addresses."""
         people = []
-        if run.created_by:
+        owner = run.created_by or project.created_by
+        if owner:
             try:
-                address = self.store.users.get(run.created_by).email
+                address = self.store.users.get(owner).email
             except NotFound:  # an account that is gone (or an id that never was one)
                 address = None
             address = address or run.created_by_email
@@ -59,7 +82,7 @@ class Mailer:
             f"Project: {project.name}",
             f"Run: {run.id} ({kind.lower()})",
             f"Status: {run.status}",
-            f"Started by: {run.created_by_email or '-'}",
+            f"Started by: {started_by(run)}",
         ]
         if run.duration_s is not None and event != "started":
             lines.append(f"Duration: {run.duration_s:.1f} s")
@@ -70,10 +93,15 @@ class Mailer:
                 lines.append(f"  {name}: {value:.4f}")
             if run.output_rows is not None:
                 lines.append(f"Predicted rows: {run.output_rows}")
+            for item in run.inputs or ():
+                lines.append(f"  file: {item.get('name')} ({item.get('rows')} rows)")
+            if run.output_path:
+                link = f"{self.base_url}/runs/{run.id}/predictions.csv"
+                lines.append(f"Download the predictions: {link}")
         if event == "failed":
             lines.append(f"Error: {run.message}")
         lines.append(f"Message: {run.message}")
-        if event != "started":
+        if event not in ("started", "skipped", "missed"):
             recent = last_lines(self.store.run_logs, run.id, 12).rstrip()
             lines += ["", "Last log lines:", recent]
         lines += ["", f"Open the run: {self.base_url}/runs/{run.id}"]

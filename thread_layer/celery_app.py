@@ -9,7 +9,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,20 @@ def _fresh_clients(**_):
     # pymongo clients are not fork-safe; each pool child builds its own app and client.
     global _flask_app
     _flask_app = None
+
+
+@worker_ready.connect
+def _start_ticker(**_):
+    """Every Celery worker ticks schedules and watchers too (in its main process)."""
+    app = flask_app()
+    if app.config["SCHEDULER"]:
+        app.extensions["ticker"].start()
+
+
+@worker_shutdown.connect
+def _stop_ticker(**_):
+    if _flask_app is not None:
+        _flask_app.extensions["ticker"].stop()
 
 
 @celery.task(name="ml_platform.execute_run", acks_late=True, reject_on_worker_lost=True)

@@ -17,6 +17,7 @@ from integration.registry import project_storage
 from logging_layer.run_log import run_scope
 from project_library.cancellation import RunCancelled
 from project_library.models.promotion import record_production
+from project_library.pipelines.context import NothingToDo
 from project_library.pipelines.runs import PIPELINES, RunContext
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ def _execute(services, run, scope):
         scope.step = "done"
         logger.info("run_succeeded %s", message)
         status, fields = "succeeded", {"step": "done", **outcome}
+    except NothingToDo as outcome:
+        scope.step = "skipped"
+        logger.info("run_skipped reason=%s", outcome)
+        status, message, fields = "skipped", str(outcome), {"step": "skipped"}
     except RunCancelled:
         scope.step = "cancelled"
         logger.warning("run_cancelled at the next step after the request")
@@ -113,6 +118,7 @@ def _context(services, run, project, storage, scope):
         set_production=set_production,
         progress=progress,
         cancel=lambda: runs.cancel_requested(run.id),
+        covered=lambda version: runs.covered_inputs(run.workspace_id, run.project_id, version),
     )
 
 

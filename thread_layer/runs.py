@@ -2,32 +2,72 @@
 
 import logging
 
-from entity.run import KINDS, Run
+from entity.run import KINDS, TRIGGERS, Run
 from exception_layer.errors import NotFound, ValidationError
 from integration.registry import project_storage
 from logging_layer import run_log
 
 logger = logging.getLogger(__name__)
 
+FILE_CHOICES = ("new", "all")
 
-def start_run(store, executor, workspace_id, project_id, kind, actor):
-    """Create a queued run and hand it to the executor; return the run."""
-    if kind not in KINDS:
-        raise ValidationError("A run's kind is 'train' or 'predict'.", details={"field": "kind"})
-    project = store.projects.get(workspace_id, project_id)
-    run = store.runs.create(
-        Run(
-            workspace_id=workspace_id,
-            project_id=project.id,
-            kind=kind,
-            project_name=project.name,
-            created_by=getattr(actor, "id", None),
-            created_by_email=getattr(actor, "email", None),
-            created_by_name=getattr(actor, "name", None),
-        )
-    )
+
+def start_run(store, executor, workspace_id, project_id, kind, actor, **options):
+    """Create a queued run and hand it to the executor; return the run.
+
+    ``options``: ``trigger`` (default: the acting person), ``files`` ("new" or "all", for a
+    prediction), ``input_names`` (a watcher's files), ``schedule_id`` and ``scheduled_for``.
+    """
+    run = store.runs.create(new_run(store, workspace_id, project_id, kind, actor, **options))
     executor.submit(run.id)
     return run
+
+
+def new_run(
+    store,
+    workspace_id,
+    project_id,
+    kind,
+    actor=None,
+    *,
+    trigger=None,
+    files=None,
+    input_names=None,
+    schedule_id=None,
+    scheduled_for=None,
+):
+    """A run of ``kind`` for the project, not yet stored (its fields checked)."""
+    if kind not in KINDS:
+        raise ValidationError("A run's kind is 'train' or 'predict'.", details={"field": "kind"})
+    if files not in (None, *FILE_CHOICES):
+        raise ValidationError("'files' is 'new' or 'all'.", details={"field": "files"})
+    project = store.projects.get(workspace_id, project_id)
+    return Run(
+        workspace_id=workspace_id,
+        project_id=project.id,
+        kind=kind,
+        project_name=project.name,
+        created_by=getattr(actor, "id", None),
+        created_by_email=getattr(actor, "email", None),
+        created_by_name=getattr(actor, "name", None),
+        trigger=trigger or person_trigger(actor),
+        files=(files or "new") if kind == "predict" else None,
+        input_names=input_names,
+        schedule_id=schedule_id,
+        scheduled_for=scheduled_for,
+    )
+
+
+def person_trigger(actor, token=False):
+    """Who pressed the button (or called the API with a token)."""
+    if actor is None:
+        return {"type": "person"}
+    return {
+        "type": "token" if token else "person",
+        "user_id": getattr(actor, "id", None),
+        "email": getattr(actor, "email", None),
+        "name": getattr(actor, "name", None),
+    }
 
 
 def cancel_run(store, workspace_id, run_id):
@@ -72,9 +112,12 @@ def project_names(store, workspace_id):
     return {p.id: p.name for p in store.projects.list(workspace_id)}
 
 
-def list_runs(store, workspace_id, project_id=None):
+def list_runs(store, workspace_id, project_id=None, trigger=None):
     """(runs newest first, {project id: name}) for the runs list."""
-    return store.runs.list(workspace_id, project_id), project_names(store, workspace_id)
+    if trigger and trigger not in TRIGGERS:
+        raise ValidationError(f"A run's trigger is one of: {', '.join(TRIGGERS)}.")
+    runs = store.runs.list(workspace_id, project_id, trigger=trigger)
+    return runs, project_names(store, workspace_id)
 
 
 def run_overview(store, workspace_id, run_id):

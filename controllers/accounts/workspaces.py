@@ -1,4 +1,7 @@
-"""Workspaces: create, switch, and manage members."""
+"""Workspaces: create, switch, manage members, and set the time zone of schedules."""
+
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +15,12 @@ from project_library.accounts import service as accounts
 bp = Blueprint("workspaces", __name__, url_prefix="/workspace")
 
 
+@lru_cache(maxsize=1)
+def time_zones():
+    """Every IANA zone name, sorted (without the aliases that name no place)."""
+    return sorted(available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
 @bp.get("")
 @require_role("viewer")
 def settings():
@@ -21,7 +30,9 @@ def settings():
 def _settings_page(status=200):
     db = get_store()
     rows = accounts.workspace_people(db, workspace_id())
-    return render_template("workspaces/settings.html", rows=rows, roles=ROLES), status
+    return render_template(
+        "workspaces/settings.html", rows=rows, roles=ROLES, zones=time_zones()
+    ), status
 
 
 @bp.get("/new")
@@ -60,6 +71,18 @@ def rename():
         flash(error.message, "error")
         return _settings_page(error.status_code)
     flash("Workspace renamed.", "success")
+    return redirect(url_for("workspaces.settings"))
+
+
+@bp.post("/timezone")
+@require_role("owner")
+def set_timezone():
+    try:
+        zone = accounts.set_timezone(get_store(), workspace_id(), request.form.get("timezone"))
+    except AppError as error:
+        flash(error.message, "error")
+        return _settings_page(error.status_code)
+    flash(f"Time zone set to {zone}: new schedules use it unless they name their own.", "success")
     return redirect(url_for("workspaces.settings"))
 
 

@@ -1,6 +1,6 @@
 """JSON API for runs and model versions (documented in docs/api.md)."""
 
-from flask import request
+from flask import g, request
 
 from controllers.access import can, require_role
 from controllers.api_support import api_blueprint, field, json_body
@@ -17,15 +17,28 @@ bp = api_blueprint("runs_api", __name__)
 def create_run(project_id):
     store = get_store()
     store.projects.get(workspace_id(), project_id)  # 404 before 400
-    kind = field(json_body(), "kind", kind=str)
-    run = service.start_run(store, executor(), workspace_id(), project_id, kind, actor())
+    body = json_body()
+    kind = field(body, "kind", kind=str)
+    run = service.start_run(
+        store,
+        executor(),
+        workspace_id(),
+        project_id,
+        kind,
+        actor(),
+        trigger=service.person_trigger(actor(), token=bool(g.get("token_auth"))),
+        files=field(body, "files", kind=str, required=False),
+    )
     return store.runs.get(workspace_id(), run.id).to_dict(), 202
 
 
 @bp.get("/projects/<project_id>/runs")
 @require_role("viewer")
 def list_runs(project_id):
-    return {"runs": [r.to_dict() for r in get_store().runs.list(workspace_id(), project_id)]}
+    runs, _ = service.list_runs(
+        get_store(), workspace_id(), project_id, request.args.get("trigger") or None
+    )
+    return {"runs": [r.to_dict() for r in runs]}
 
 
 @bp.get("/runs/<run_id>")

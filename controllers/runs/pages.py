@@ -5,6 +5,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from controllers.access import can, require_role
 from controllers.context import actor, executor, get_store, workspace_id
 from controllers.transfer import csv_response
+from entity.run import TRIGGERS
 from exception_layer.errors import Conflict
 from project_library.training.metrics import GREATER_IS_BETTER, LABELS
 from thread_layer import runs as service
@@ -18,6 +19,8 @@ STATUS_BADGE = {
     "failed": "bad",
     "cancelled": "muted",
     "interrupted": "warn",
+    "skipped": "muted",
+    "missed": "warn",
 }
 
 
@@ -45,16 +48,27 @@ def run_helpers():
 @require_role("viewer")
 def index():
     project_id = request.args.get("project") or None
-    runs, names = service.list_runs(get_store(), workspace_id(), project_id)
-    return render_template("runs/index.html", runs=runs, names=names, project_id=project_id)
+    trigger = request.args.get("trigger") or None
+    runs, names = service.list_runs(get_store(), workspace_id(), project_id, trigger)
+    return render_template(
+        "runs/index.html",
+        runs=runs,
+        names=names,
+        project_id=project_id,
+        trigger=trigger,
+        triggers=TRIGGERS,
+    )
 
 
 @bp.post("/projects/<project_id>/runs")
 @require_role("admin")
 def start(project_id):
     kind = request.form.get("kind", "")
+    files = request.form.get("files") or None
     try:
-        run = service.start_run(get_store(), executor(), workspace_id(), project_id, kind, actor())
+        run = service.start_run(
+            get_store(), executor(), workspace_id(), project_id, kind, actor(), files=files
+        )
     except Conflict as exc:
         flash(exc.message, "warning")
         return redirect(request.referrer or url_for("runs.index"))

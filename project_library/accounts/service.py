@@ -1,10 +1,17 @@
 """Account and workspace operations: the rules, over the repositories."""
 
 import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from entity import access_cache, validators
 from entity.hashing import hash_password, verify_password
-from exception_layer.errors import Conflict, NotFound, PermissionDenied, Unauthorized
+from exception_layer.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthorized,
+    ValidationError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +124,23 @@ def workspace_people(store, workspace_id):
 
 def rename_workspace(store, workspace_id, name):
     store.workspaces.rename(workspace_id, validators.text(name, "Workspace name"))
+
+
+def set_timezone(store, workspace_id, timezone):
+    """The workspace's default time zone for schedules: an IANA name such as Europe/Berlin."""
+    name = (timezone or "").strip() if isinstance(timezone, str) else ""
+    if name in available_timezones() and name not in ("localtime", "posixrules"):
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+        else:
+            store.workspaces.set_timezone(workspace_id, name)
+            return name
+    raise ValidationError(
+        f"Unknown time zone {name!r}; choose an IANA name such as Europe/Berlin.",
+        details={"field": "timezone"},
+    )
 
 
 def _member(store, workspace_id, user_id):

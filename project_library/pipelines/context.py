@@ -13,6 +13,10 @@ from entity.validation import ValidationRepository
 from project_library.cancellation import check_cancel
 
 
+class NothingToDo(Exception):  # noqa: N818 - an outcome, not an error
+    """The run found nothing to do (e.g. no new prediction files): it ends ``skipped``."""
+
+
 @dataclass
 class RunContext:
     run: Run
@@ -26,6 +30,8 @@ class RunContext:
     # progress(step, percent, message, **extra): the caller marks the step in the run log
     progress: Callable[..., None] | None = None
     cancel: Callable[[], bool] | None = None
+    # covered(model_version) -> {(file name, sha256)} already predicted with that model
+    covered: Callable[[int], set] | None = None
     extra: dict = field(default_factory=dict)
 
     def step(self, name: str, percent: float, message: str) -> None:

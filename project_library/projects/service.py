@@ -225,4 +225,6 @@ def delete_project(store, workspace_id, project_id):
     project = store.projects.get(workspace_id, project_id)
     store.projects.delete(workspace_id, project.id)
     store.validations.delete_for_project(workspace_id, project.id)
+    store.schedules.delete_for_project(workspace_id, project.id)
+    store.watchers.delete_for_project(workspace_id, project.id)
     return project

@@ -8,9 +8,9 @@
   var pane = document.getElementById("logs");
   var cursor = 0;
   var finished = false;
-  var BADGE = { queued: "info", running: "accent", succeeded: "ok", failed: "bad", cancelled: "muted", interrupted: "warn" };
+  var BADGE = { queued: "info", running: "accent", succeeded: "ok", failed: "bad", cancelled: "muted", interrupted: "warn", skipped: "muted", missed: "warn" };
   var LABELS = { balanced_accuracy: "Balanced accuracy", f1_macro: "Macro F1", roc_auc: "ROC AUC", accuracy: "Accuracy", rmse: "RMSE", mae: "MAE", r2: "R²" };
-  var TERMINAL = ["succeeded", "failed", "cancelled", "interrupted"];
+  var TERMINAL = ["succeeded", "failed", "cancelled", "interrupted", "skipped", "missed"];
 
   function text(id, value) { var el = document.getElementById(id); if (el) el.textContent = value; }
 

@@ -23,6 +23,7 @@ def app_config(mongo_uri, tmp_path):
         "ENCRYPTION_KEY": "Vx2G9t0J4W5v7Yl1s2r4bA6cX8d0e2f4g6h8i0j2k4M=",
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://127.0.0.1",
+        "SCHEDULER": False,  # tests tick by hand, with an injected clock, or ask for it
     }
 
 
@@ -30,6 +31,7 @@ def app_config(mongo_uri, tmp_path):
 def app(app_config):
     application = create_app(app_config)
     yield application
+    application.extensions["ticker"].stop()
     from entity.db import client_for
 
     client_for(app_config["MONGODB_URI"]).drop_database(app_config["MONGODB_DB"])

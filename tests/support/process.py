@@ -32,8 +32,9 @@ def find_executable(name, extra_dirs=()):
 class ServiceProcess:
     """A background process started for tests, stopped (with its children) on ``stop``."""
 
-    def __init__(self, name, argv, ready, log_dir, env=None, timeout=60):
+    def __init__(self, name, argv, ready, log_dir, env=None, timeout=60, cwd=None):
         self.name = name
+        self.cwd = cwd
         self.argv = argv
         self.ready = ready
         self.timeout = timeout
@@ -49,6 +50,7 @@ class ServiceProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,
+            cwd=self.cwd,
             start_new_session=True,
         )
         log.close()

@@ -1,0 +1,1 @@
+"""Automation: schedules and storage watchers (pages, JSON API and CLI)."""

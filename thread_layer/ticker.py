@@ -1,0 +1,288 @@
+"""The ticker: every few seconds, in every serving process and Celery worker, fire the
+schedules that are due and poll the watched folders that are due.
+
+Correct with any number of processes ticking at once, with no leader: a due schedule is
+claimed with one atomic update that moves its ``next_run_at`` forward (``ScheduleRepository.
+claim``), the slot's run carries a unique ``(schedule_id, scheduled_for)``, and a claim whose
+process died is retaken by another ticker (``retry_claims``). A watcher is claimed the same
+way for each poll. Each step has one try/except: a failure is logged, the ticker goes on.
+"""
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from pymongo.errors import PyMongoError
+
+from entity.run import SlotTaken, worker_identity
+from exception_layer.errors import AppError, Conflict, NotFound
+from integration.registry import project_storage
+from project_library.automation import timing
+from project_library.automation.watching import folder_listing, look
+from project_library.validation import service as validation
+from thread_layer.runs import new_run, start_run
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+class Ticker:
+    def __init__(
+        self,
+        store,
+        executor,
+        mailer,
+        *,
+        tick_s=5,
+        watch_interval_s=30,
+        watch_quiet_s=60,
+        clock=utcnow,
+        worker=None,
+    ):
+        self.store = store
+        self.executor = executor
+        self.mailer = mailer
+        self.tick_s = float(tick_s)
+        self.watch_interval = timedelta(seconds=float(watch_interval_s))
+        self.watch_quiet_s = float(watch_quiet_s)
+        self.clock = clock
+        self.worker = worker or worker_identity()
+        self._stop = threading.Event()
+        self._thread = None
+
+    # -- the loop -----------------------------------------------------------------------
+    def start(self):
+        """Tick in a daemon thread until ``stop()``."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="ticker", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout=10):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self):
+        logger.info("ticker_started worker=%s every_s=%.1f", self.worker, self.tick_s)
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self._pause_s())
+
+    def _pause_s(self):
+        """Until the next tick, or sooner when a schedule is due before it (so a schedule
+        fires on time, not up to a tick late)."""
+        try:
+            soonest = self.store.schedules.soonest()
+        except PyMongoError:  # the database is away: tick at the usual pace
+            return self.tick_s
+        if soonest is None:
+            return self.tick_s
+        return min(self.tick_s, max(0.05, (soonest - self.clock()).total_seconds()))
+
+    def tick(self, moment=None):
+        """One pass: due schedules, claims left behind, due watchers."""
+        moment = moment or self.clock()
+        for step in (self.fire_due, self.retry_claims, self.poll_watchers):
+            try:
+                step(moment)
+            except Exception:  # noqa: BLE001 - the ticker's boundary: log, keep ticking
+                logger.exception("ticker_step_failed step=%s", step.__name__)
+
+    # -- schedules ----------------------------------------------------------------------
+    def fire_due(self, moment):
+        for schedule in self.store.schedules.due(moment):
+            slot, passed = timing.latest_due(
+                schedule.spec, schedule.next_run_at, moment, schedule.anchor
+            )
+            next_at = timing.next_run(schedule.spec, moment, schedule.anchor)
+            claimed = self.store.schedules.claim(
+                schedule, slot, next_at, self.worker, moment, passed
+            )
+            if claimed is not None:
+                self.fire(claimed, slot, moment)
+
+    def retry_claims(self, moment):
+        for schedule in self.store.schedules.stale_claims(moment):
+            retaken = self.store.schedules.retake(schedule, self.worker, moment)
+            if retaken is not None:
+                logger.info("schedule_claim_retaken schedule=%s", schedule.id)
+                self.fire(retaken, retaken.pending["slot"], moment)
+
+    def fire(self, schedule, slot, moment):
+        """Record the run of a claimed slot (started, skipped or missed), then settle it."""
+        pending = schedule.pending or {}
+        try:
+            project = self.store.projects.get(schedule.workspace_id, schedule.project_id)
+        except NotFound:  # the project is gone: so is its schedule
+            self.store.schedules.delete(schedule.workspace_id, schedule.id)
+            return
+        options = {
+            "trigger": {
+                "type": "schedule",
+                "schedule_id": schedule.id,
+                "description": schedule.description,
+                "scheduled_for": slot.isoformat(),
+            },
+            "schedule_id": schedule.id,
+            "scheduled_for": slot,
+        }
+        late_s = (moment - slot).total_seconds()
+        try:
+            if late_s > schedule.misfire_grace_s and not pending.get("waiting"):
+                run = self._record(
+                    project,
+                    schedule,
+                    "missed",
+                    _missed(schedule, slot, late_s, pending.get("passed", 0)),
+                    options,
+                )
+            else:
+                run = self._start(project, schedule, slot, options)
+        except SlotTaken:
+            run = None  # a process that stopped before settling had recorded it
+        if run is not False:
+            self.store.schedules.settle(schedule.id, slot, _outcome(run, slot, moment))
+
+    def _start(self, project, schedule, slot, options):
+        """Start the slot's run; a run still active is skipped or waited for (``overlap``).
+        Returns the run, or False when the slot waits."""
+        active = self.store.runs.active(project.workspace_id, project.id, schedule.kind)
+        if active is None:
+            try:
+                return start_run(
+                    self.store,
+                    self.executor,
+                    project.workspace_id,
+                    project.id,
+                    schedule.kind,
+                    None,
+                    **options,
+                )
+            except SlotTaken:
+                raise
+            except Conflict as exc:  # a training started meanwhile
+                reason = exc.message
+        else:
+            word = _kind_word(schedule.kind)
+            reason = f"A {word} of this project was still {active.status} (run {active.id})."
+        if schedule.overlap == "queue":
+            self.store.schedules.wait(schedule.id, slot)
+            return False
+        return self._record(project, schedule, "skipped", reason, options)
+
+    def _record(self, project, schedule, status, reason, options):
+        run = new_run(self.store, project.workspace_id, project.id, schedule.kind, **options)
+        run = self.store.runs.record(run, status, reason)
+        logger.info("schedule_%s schedule=%s run=%s reason=%s", status, schedule.id, run.id, reason)
+        day = run.created_at.date().isoformat()
+        if self.store.schedules.first_notice_today(schedule.id, status, day):
+            self.mailer.notify(run, project, status)
+        return run
+
+    # -- watchers -----------------------------------------------------------------------
+    def poll_watchers(self, moment):
+        for watcher in self.store.watchers.claim_due(moment, moment + self.watch_interval):
+            try:
+                self.poll(watcher, moment)
+            except AppError as exc:  # storage unreachable, project gone: said on the page
+                self.store.watchers.record_poll(
+                    watcher,
+                    seen=watcher.seen,
+                    pending=watcher.pending,
+                    moment=moment,
+                    error=exc.message,
+                )
+
+    def poll(self, watcher, moment):
+        """Look at each watched folder once; act on a burst of new files that has settled."""
+        project = self.store.projects.get(watcher.workspace_id, watcher.project_id)
+        storage = project_storage(self.store, project)
+        seen, pending, last_run = dict(watcher.seen), dict(watcher.pending), None
+        for batch in _watched(watcher):
+            current = folder_listing(storage, project, batch)
+            if batch not in seen:  # just switched on: what is there now is the baseline
+                seen[batch], pending[batch] = current, {}
+                continue
+            result = look(seen[batch], pending.get(batch, {}), current, moment, self.watch_quiet_s)
+            started = self._act(watcher, project, batch, result.ready) if result.ready else None
+            if started:
+                last_run = started
+                seen[batch], pending[batch] = result.seen_after, result.pending_after
+            else:
+                seen[batch], pending[batch] = result.seen, result.pending
+        self.store.watchers.record_poll(
+            watcher, seen=seen, pending=pending, moment=moment, last_run=last_run
+        )
+
+    def _act(self, watcher, project, batch, names):
+        """Start what the watcher does for ``names``; None when it must wait (and retry)."""
+        trigger = {"type": "watcher", "batch": batch, "files": list(names)}
+        at = self.clock().isoformat()
+        try:
+            if batch == "prediction":
+                run = start_run(
+                    self.store,
+                    self.executor,
+                    project.workspace_id,
+                    project.id,
+                    "predict",
+                    None,
+                    trigger=trigger,
+                    files="new",
+                    input_names=list(names),
+                )
+            elif watcher.training == "train":
+                run = start_run(
+                    self.store,
+                    self.executor,
+                    project.workspace_id,
+                    project.id,
+                    "train",
+                    None,
+                    trigger=trigger,
+                )
+            else:
+                report = validation.validate(self.store, project, "training")
+                logger.info("watcher_validated project=%s files=%d", project.id, len(names))
+                return {"validation_id": report["id"], "batch": batch, "files": names, "at": at}
+        except Conflict as exc:  # a training is active: the files stay new, tried next poll
+            logger.info("watcher_waits project=%s reason=%s", project.id, exc.message)
+            return None
+        logger.info("watcher_started project=%s run=%s files=%d", project.id, run.id, len(names))
+        return {"run_id": run.id, "batch": batch, "files": names, "at": at}
+
+
+def _watched(watcher):
+    if watcher.training != "off":
+        yield "training"
+    if watcher.prediction:
+        yield "prediction"
+
+
+def _kind_word(kind):
+    return "training" if kind == "train" else "prediction"
+
+
+def _missed(schedule, slot, late_s, passed):
+    zone = schedule.spec.get("timezone", "UTC")
+    when = timing.local_iso(slot, zone)[:16].replace("T", " ")
+    more = f" ({passed} earlier slot(s) too)" if passed else ""
+    return (
+        f"The platform was not running at {when} ({zone}){more}; it came back "
+        f"{late_s / 60:.0f} min later, past the {schedule.misfire_grace_s / 60:.0f} min grace "
+        "window, so this slot was not run."
+    )
+
+
+def _outcome(run, slot, moment):
+    return {
+        "status": run.status if run else "recorded",
+        "run_id": run.id if run else None,
+        "slot": slot,
+        "at": moment,
+        "reason": run.message if run and run.status in ("skipped", "missed") else None,
+    }
