@@ -2,7 +2,6 @@
 says to run a dedicated ticker) and one Celery worker all tick the same database; 50
 schedules due at the same moment get exactly one run record each."""
 
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from project_library.automation import schedules
 from project_library.projects import service as projects
 from tests.projects.factories import prediction_classic, training_classic
 from tests.runs.test_celery import redis_url  # noqa: F401 - the module's Redis server
-from tests.support.process import ServiceProcess, find_executable
+from tests.support.process import ServiceProcess, celery_worker_argv, find_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -56,23 +55,7 @@ def tickers(app, app_config, redis_url, tmp_path):  # noqa: F811
         )
         started.append(process.start())
     log = tmp_path / "worker.log"
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "--workdir",
-        str(ROOT),
-        "-A",
-        "thread_layer.celery_app",
-        "worker",
-        "--concurrency=1",
-        "--pool=prefork",
-        "-n",
-        "w@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=INFO",
-    ]
+    argv = celery_worker_argv(ROOT, "w")
     worker = ServiceProcess(
         "worker",
         argv,

@@ -73,6 +73,18 @@ def make_project(store, team, storage_service, provider):
     return projects.create_project(store, team.workspace_id, values, team.user("admin").id)
 
 
+def watching(store, worker):
+    """A ticker of its own (a process of its own) that only records the runs it starts."""
+    return Ticker(
+        store,
+        RecordingExecutor(),
+        Mailbox(),
+        worker=worker,
+        watch_quiet_s=QUIET,
+        watch_interval_s=10,
+    )
+
+
 def watched_runs(store, team):
     return [r for r in store.runs.list(team.workspace_id) if r.trigger.get("type") == "watcher"]
 
@@ -83,14 +95,7 @@ def test_five_files_in_a_burst_start_one_prediction_run(store, team, storage_ser
     storage = project_storage(store, project)
     storage.write_bytes(f"{project.root}/prediction_batches/old_01012027_000000.csv", CSV.encode())
     watchers.configure_watch(store, team.workspace_id, project.id, {"prediction": True}, at(0))
-    ticker = Ticker(
-        store,
-        RecordingExecutor(),
-        Mailbox(),
-        worker="w:1",
-        watch_quiet_s=QUIET,
-        watch_interval_s=10,
-    )
+    ticker = watching(store, "w:1")
     ticker.tick(at(0))  # the first look: what is there is the baseline, not new
     names = [f"cancer_0{i}022027_090000.csv" for i in range(1, 6)]
     for i, name in enumerate(names):
@@ -108,14 +113,7 @@ def test_five_files_in_a_burst_start_one_prediction_run(store, team, storage_ser
     state = watchers.to_json(store.watchers.get(team.workspace_id, project.id))
     assert state["files_seen"]["prediction"] == 6 and state["last_run"]["run_id"] == run.id
     # a restart (another process, a fresh ticker) re-triggers nothing
-    Ticker(
-        store,
-        RecordingExecutor(),
-        Mailbox(),
-        worker="w:2",
-        watch_quiet_s=QUIET,
-        watch_interval_s=10,
-    ).tick(at(500))
+    watching(store, "w:2").tick(at(500))
     assert len(watched_runs(store, team)) == 1
 
 
@@ -123,14 +121,7 @@ def test_a_file_restored_from_quarantine_is_new_again(store, team, storage_servi
     project = make_project(store, team, storage_service, "local")
     storage = project_storage(store, project)
     watchers.configure_watch(store, team.workspace_id, project.id, {"training": "validate"}, at(0))
-    ticker = Ticker(
-        store,
-        RecordingExecutor(),
-        Mailbox(),
-        worker="w:1",
-        watch_quiet_s=QUIET,
-        watch_interval_s=10,
-    )
+    ticker = watching(store, "w:1")
     ticker.tick(at(0))
     bad = "cancer_01022027_090000.csv"
     storage.write_bytes(f"{project.root}/training_batches/{bad}", b"not,the,schema\n1,2,3\n")

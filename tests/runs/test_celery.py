@@ -2,13 +2,12 @@
 
 import os
 import signal
-import sys
 
 import pytest
 
 from tests.runs.support import create_project, start, wait_for, wait_step, write_batches
 from tests.runs.test_lifecycle import bigger
-from tests.support.process import ServiceProcess, find_executable, free_port
+from tests.support.process import ServiceProcess, celery_worker_argv, find_executable, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VISIBILITY_TIMEOUT = 8
@@ -67,23 +66,7 @@ def workers(app, app_config, redis_url, tmp_path):
     }
     started = []
     for name in ("w1", "w2"):
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "--workdir",
-            ROOT,
-            "-A",
-            "thread_layer.celery_app",
-            "worker",
-            "--concurrency=1",
-            "--pool=prefork",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ]
+        argv = celery_worker_argv(ROOT, name)
         log = tmp_path / f"{name}.log"
         process = ServiceProcess(
             name, argv, ready=lambda log=log: _ready(log), log_dir=tmp_path, env=env, timeout=60

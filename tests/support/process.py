@@ -93,3 +93,24 @@ def port_open(port, host="127.0.0.1"):
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def celery_worker_argv(root, name):
+    """A one-process Celery worker of the app, as the README starts one."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "--workdir",
+        str(root),
+        "-A",
+        "thread_layer.celery_app",
+        "worker",
+        "--concurrency=1",
+        "--pool=prefork",
+        "-n",
+        f"{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
