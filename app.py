@@ -29,6 +29,7 @@ from controllers.projects import validations
 from controllers.runs import api as runs_api
 from controllers.runs import models
 from controllers.runs import pages as runs_pages
+from controllers.serving import api as serving_api
 from controllers.storage import api as storage_api
 from controllers.storage import cli as storage_cli
 from controllers.storage import connections, files
@@ -39,6 +40,7 @@ from exception_layer.handlers import register_error_handlers
 from integration import mail
 from integration.registry import provider_class
 from logging_layer.setup import configure_logging
+from project_library.serving.service import Server
 from settings import load_settings
 from thread_layer.executors import build_executor
 from thread_layer.jobs import RunServices
@@ -64,6 +66,7 @@ BLUEPRINTS = (
     connections.bp,
     storage_api.bp,
     automation_api.bp,
+    serving_api.bp,
     automation_pages.bp,
 )
 DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)
@@ -85,6 +88,7 @@ def create_app(config=None):
     register_extensions(app)
     register_store(app)
     register_runs(app)
+    register_serving(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -143,6 +147,16 @@ def register_runs(app):
         tick_s=app.config["TICK_SECONDS"],
         watch_interval_s=app.config["WATCH_INTERVAL"],
         watch_quiet_s=app.config["WATCH_QUIET"],
+    )
+
+
+def register_serving(app):
+    """The production models behind the prediction endpoint, loaded once per process."""
+    app.extensions["serving"] = Server(
+        app.extensions["store"],
+        app.config["SECRET_KEY"],
+        max_rows=app.config["PREDICT_MAX_ROWS"],
+        sample_per_day=app.config["PREDICT_SAMPLE_PER_DAY"],
     )
 
 

@@ -33,6 +33,10 @@ DEFAULTS = {
     "TICK_SECONDS": 5,  # how often each process looks for due schedules and watchers
     "WATCH_INTERVAL": 30,  # seconds between two polls of a watched folder
     "WATCH_QUIET": 60,  # seconds without a new file before a burst of files starts a run
+    "PREDICT_MAX_ROWS": 10_000,  # rows per online prediction request (more: 422)
+    "PREDICT_MAX_BYTES": 5 * 1024 * 1024,  # body of one prediction request (more: 413)
+    "PREDICT_RATELIMIT": "600 per minute",  # per token (shared across processes via Redis)
+    "PREDICT_SAMPLE_PER_DAY": 1000,  # requests and answers kept per project and day (30 days)
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,

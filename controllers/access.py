@@ -25,15 +25,34 @@ def load_user(user_id):
     return user if user.is_active else None
 
 
+PREDICT_ENDPOINT = "serving_api.predict"
+
+
 def authenticate_bearer():
-    """On /api/, a bearer token decides who asks, whatever cookie comes along."""
+    """On /api/, a bearer token decides who asks, whatever cookie comes along.
+
+    A project prediction token opens its project's prediction endpoint and nothing else.
+    """
     header = request.headers.get("Authorization", "")
     if not request.path.startswith("/api/") or not header:
         return
-    user = None
+    token = None
     if header.startswith("Bearer "):
-        user_id = get_store().tokens.user_id_for(header[len("Bearer ") :].strip())
-        user = load_user(user_id) if user_id else None
+        token = get_store().tokens.lookup(
+            header[len("Bearer ") :].strip(), cached=request.endpoint == PREDICT_ENDPOINT
+        )
+    if token is not None and token.scoped:
+        own = (request.view_args or {}).get("project_id") == token.project_id
+        if request.endpoint != PREDICT_ENDPOINT or not own:
+            raise PermissionDenied(
+                "A project prediction token can only call POST "
+                "/api/v1/projects/<its project>/predict.",
+                code="token_scope",
+            )
+        g.prediction_token = token
+        g.token_auth = True
+        return
+    user = load_user(token.user_id) if token else None
     if user is None:
         raise Unauthorized(
             "The access token is not valid; it may have been revoked.", code="invalid_token"

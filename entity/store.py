@@ -13,6 +13,7 @@ from entity.project import ProjectRepository
 from entity.run import RunRepository
 from entity.run_log import RunLogRepository
 from entity.schedule import ScheduleRepository
+from entity.serving import ServingRepository
 from entity.token import TokenRepository
 from entity.user import UserRepository
 from entity.validation import ValidationRepository
@@ -32,6 +33,7 @@ REPOSITORIES = (
     OutboxRepository,
     ScheduleRepository,
     WatcherRepository,
+    ServingRepository,
 )
 
 
@@ -95,6 +97,10 @@ class Store:
     @property
     def watchers(self):
         return WatcherRepository(self.db)
+
+    @property
+    def serving(self):
+        return ServingRepository(self.db)
 
     @property
     def connections(self):

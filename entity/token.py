@@ -1,10 +1,15 @@
-"""Personal access tokens for scripts; only a hash of each token is stored."""
+"""Access tokens; only a hash of each token is stored.
+
+A personal token acts as its user. A project prediction token (``project_id`` set) is a
+service credential: it may call the prediction endpoint of that one project and nothing else.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pymongo import ASCENDING
 
+from entity import access_cache
 from entity.hashing import hash_token, new_token
 from entity.records import now, object_id
 from exception_layer.errors import NotFound
@@ -20,6 +25,12 @@ class ApiToken:
     hint: str
     created_at: datetime | None = None
     last_used_at: datetime | None = None
+    workspace_id: str | None = None  # with project_id: a project prediction token
+    project_id: str | None = None
+
+    @property
+    def scoped(self):
+        return self.project_id is not None
 
     @classmethod
     def from_doc(cls, doc):
@@ -30,6 +41,8 @@ class ApiToken:
             hint=doc["hint"],
             created_at=doc.get("created_at"),
             last_used_at=doc.get("last_used_at"),
+            workspace_id=doc.get("workspace_id"),
+            project_id=doc.get("project_id"),
         )
 
 
@@ -41,12 +54,15 @@ class TokenRepository:
     def ensure_indexes(db):
         db.api_tokens.create_index([("token_hash", ASCENDING)], unique=True)
         db.api_tokens.create_index([("user_id", ASCENDING)])
+        db.api_tokens.create_index([("workspace_id", ASCENDING), ("project_id", ASCENDING)])
 
-    def create(self, user_id, name):
+    def create(self, user_id, name, *, workspace_id=None, project_id=None):
         """Create a token; return (entity, the token itself, which is shown once)."""
         token = new_token()
         doc = {
             "user_id": user_id,
+            "workspace_id": workspace_id,
+            "project_id": project_id,
             "name": name,
             "token_hash": hash_token(token),
             "hint": token[:8] + "…" + token[-4:],
@@ -56,24 +72,55 @@ class TokenRepository:
         doc["_id"] = self.col.insert_one(doc).inserted_id
         return ApiToken.from_doc(doc), token
 
-    def user_id_for(self, token):
-        """The owner of a live token, or None; `last_used_at` is kept to the minute."""
-        doc = self.col.find_one(
-            {"token_hash": hash_token(token)}, {"user_id": 1, "last_used_at": 1}
-        )
+    def lookup(self, token, cached=False):
+        """The live token, or None; `last_used_at` is kept to the minute.
+
+        ``cached``: through the per-process access cache (the prediction endpoint, where a
+        revocation takes effect within the cache's two seconds in other processes)."""
+        digest = hash_token(token)
+        if cached:
+            return access_cache.cached(
+                self.col.database, "token", digest, lambda: self._find(digest)
+            )
+        return self._find(digest)
+
+    def _find(self, digest):
+        doc = self.col.find_one({"token_hash": digest}, {"token_hash": 0})
         if not doc:
             return None
         moment = now()
         last = doc.get("last_used_at")
         if last is None or moment - last > LAST_USED_RESOLUTION:
             self.col.update_one({"_id": doc["_id"]}, {"$set": {"last_used_at": moment}})
-        return doc["user_id"]
+        return ApiToken.from_doc(doc)
 
     def list(self, user_id):
-        docs = self.col.find({"user_id": user_id}).sort("created_at", ASCENDING)
-        return [ApiToken.from_doc(d) for d in docs]
+        """The user's personal tokens."""
+        docs = self.col.find({"user_id": user_id, "project_id": None})
+        return [ApiToken.from_doc(d) for d in docs.sort("created_at", ASCENDING)]
+
+    def for_project(self, workspace_id, project_id):
+        docs = self.col.find({"workspace_id": workspace_id, "project_id": project_id})
+        return [ApiToken.from_doc(d) for d in docs.sort("created_at", ASCENDING)]
+
+    def revoke_project_token(self, workspace_id, project_id, token_id):
+        result = self.col.delete_one(
+            {
+                "_id": object_id(token_id, "token"),
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+            }
+        )
+        if not result.deleted_count:
+            raise NotFound("That token does not exist.")
+        access_cache.forget()
+
+    def delete_for_project(self, workspace_id, project_id):
+        self.col.delete_many({"workspace_id": workspace_id, "project_id": project_id})
 
     def revoke(self, user_id, token_id):
-        result = self.col.delete_one({"_id": object_id(token_id, "token"), "user_id": user_id})
+        result = self.col.delete_one(
+            {"_id": object_id(token_id, "token"), "user_id": user_id, "project_id": None}
+        )
         if not result.deleted_count:
             raise NotFound("That token does not exist.")

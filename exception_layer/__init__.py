@@ -4,8 +4,10 @@ from exception_layer.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    ServiceUnavailable,
     StorageError,
     Unauthorized,
+    UnprocessableEntity,
     ValidationError,
 )
 
@@ -15,7 +17,9 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
+    "ServiceUnavailable",
     "StorageError",
     "Unauthorized",
+    "UnprocessableEntity",
     "ValidationError",
 ]

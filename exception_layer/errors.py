@@ -62,3 +62,18 @@ class StorageError(AppError):
     status_code = 502
     code = "storage_error"
     default_message = "The storage provider could not complete the request."
+
+
+class UnprocessableEntity(AppError):
+    """Well-formed, but the content breaks the rules (e.g. rows that do not fit the schema);
+    ``details`` locates every problem."""
+
+    status_code = 422
+    code = "invalid_rows"
+    default_message = "The request's content does not fit the rules."
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    default_message = "This service cannot answer right now."

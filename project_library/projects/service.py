@@ -227,4 +227,6 @@ def delete_project(store, workspace_id, project_id):
     store.validations.delete_for_project(workspace_id, project.id)
     store.schedules.delete_for_project(workspace_id, project.id)
     store.watchers.delete_for_project(workspace_id, project.id)
+    store.tokens.delete_for_project(workspace_id, project.id)
+    store.serving.delete_for_project(workspace_id, project.id)
     return project

@@ -1,0 +1,1 @@
+"""Online prediction: the production model behind a JSON endpoint, and its tokens."""

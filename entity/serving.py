@@ -1,0 +1,74 @@
+"""Online prediction records: per project and day, calls, errors and a latency histogram;
+and a bounded sample of requests with their answers (30 days, then MongoDB's TTL drops it)."""
+
+from datetime import timedelta
+
+from pymongo import ASCENDING, DESCENDING
+
+from entity.records import now
+
+SAMPLE_DAYS = 30
+# Upper bounds (ms) of the latency histogram's buckets; the last one takes the rest.
+BUCKETS_MS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 5000)
+
+
+class ServingRepository:
+    def __init__(self, db):
+        self.stats = db["serving_stats"]
+        self.samples = db["serving_samples"]
+
+    @staticmethod
+    def ensure_indexes(db):
+        db["serving_stats"].create_index([("project_id", ASCENDING), ("day", DESCENDING)])
+        db["serving_samples"].create_index([("project_id", ASCENDING), ("at", DESCENDING)])
+        db["serving_samples"].create_index(
+            [("at", ASCENDING)], expireAfterSeconds=int(timedelta(days=SAMPLE_DAYS).total_seconds())
+        )
+
+    def add(self, workspace_id, project_id, day, calls, errors, rows, buckets):
+        """Add a batch of counts (flushed from one process's memory)."""
+        inc = {"calls": calls, "errors": errors, "rows": rows}
+        inc.update({f"latency.{k}": v for k, v in buckets.items() if v})
+        self.stats.update_one(
+            {"_id": f"{project_id}:{day}"},
+            {
+                "$inc": inc,
+                "$setOnInsert": {
+                    "workspace_id": workspace_id,
+                    "project_id": project_id,
+                    "day": day,
+                },
+            },
+            upsert=True,
+        )
+
+    def days(self, workspace_id, project_id, limit=7):
+        cursor = self.stats.find({"workspace_id": workspace_id, "project_id": project_id})
+        return list(cursor.sort("day", DESCENDING).limit(limit))
+
+    def sampled_today(self, project_id, day):
+        doc = self.stats.find_one({"_id": f"{project_id}:{day}"}, {"sampled": 1})
+        return (doc or {}).get("sampled", 0)
+
+    def keep_samples(self, workspace_id, project_id, day, samples):
+        if not samples:
+            return
+        self.samples.insert_many(
+            [
+                {"workspace_id": workspace_id, "project_id": project_id, "at": now(), **s}
+                for s in samples
+            ]
+        )
+        self.stats.update_one(
+            {"_id": f"{project_id}:{day}"}, {"$inc": {"sampled": len(samples)}}, upsert=True
+        )
+
+    def recent_samples(self, workspace_id, project_id, limit=100):
+        cursor = self.samples.find(
+            {"workspace_id": workspace_id, "project_id": project_id}, {"_id": 0}
+        )
+        return list(cursor.sort("at", DESCENDING).limit(limit))
+
+    def delete_for_project(self, workspace_id, project_id):
+        self.stats.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+        self.samples.delete_many({"workspace_id": workspace_id, "project_id": project_id})
