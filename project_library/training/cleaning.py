@@ -57,6 +57,8 @@ def as_text(series):
 
 
 def as_number(series):
+    if series.dtype == "float64":  # already numbers (a loaded batch, a prediction request)
+        return series
     if is_text(series):
         series = series.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
     return pd.to_numeric(series, errors="coerce").astype("float64")
