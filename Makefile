@@ -28,6 +28,7 @@ bench: $(VENV)/.dev system-deps node-deps
 	$(BIN)/python bench/training.py --write-docs
 	$(BIN)/python bench/runs.py --write-docs
 	$(BIN)/python bench/runs_celery.py --write-docs
+	$(BIN)/python bench/automation.py --write-docs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -191,6 +191,13 @@ class RunRepository:
         logger.info("run_recorded run=%s project=%s status=%s", run.id, run.project_id, status)
         return run
 
+    def for_slot(self, schedule_id, scheduled_for):
+        """The run (or record) of a schedule's slot, or None."""
+        doc = self.collection.find_one(
+            {"schedule_id": schedule_id, "scheduled_for": scheduled_for}, {"error_traceback": 0}
+        )
+        return Run.from_document(doc) if doc else None
+
     def active(self, workspace_id, project_id, kind):
         """The queued or running run of this project and kind, or None."""
         doc = self.collection.find_one(

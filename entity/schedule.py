@@ -51,7 +51,16 @@ class Schedule:
         return cls(id=str(doc["_id"]), **{k: v for k, v in doc.items() if k in known})
 
 
-EDITABLE = {"spec", "description", "misfire_grace_s", "overlap", "paused", "next_run_at", "anchor"}
+EDITABLE = {
+    "spec",
+    "description",
+    "misfire_grace_s",
+    "overlap",
+    "paused",
+    "next_run_at",
+    "anchor",
+    "last_outcome",
+}
 
 
 class ScheduleRepository:

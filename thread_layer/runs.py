@@ -19,7 +19,17 @@ def start_run(store, executor, workspace_id, project_id, kind, actor, **options)
     prediction), ``input_names`` (a watcher's files), ``schedule_id`` and ``scheduled_for``.
     """
     run = store.runs.create(new_run(store, workspace_id, project_id, kind, actor, **options))
-    executor.submit(run.id)
+    try:
+        executor.submit(run.id)
+    except Exception as exc:  # noqa: BLE001 - e.g. the broker is down: never leave it queued
+        logger.error("run_not_submitted run=%s error=%s", run.id, type(exc).__name__)
+        return store.runs.finish(
+            run,
+            "failed",
+            "The run could not be handed to a worker (the job queue did not answer); "
+            "start it again.",
+            step="failed",
+        )
     return run
 
 

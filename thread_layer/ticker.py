@@ -10,12 +10,13 @@ way for each poll. Each step has one try/except: a failure is logged, the ticker
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import PyMongoError
 
 from entity.run import SlotTaken, worker_identity
-from exception_layer.errors import AppError, Conflict, NotFound
+from exception_layer.errors import AppError, Conflict, NotFound, ValidationError
 from integration.registry import project_storage
 from project_library.automation import timing
 from project_library.automation.watching import folder_listing, look
@@ -52,6 +53,7 @@ class Ticker:
         self.worker = worker or worker_identity()
         self._stop = threading.Event()
         self._thread = None
+        self._pass_started = time.monotonic()
 
     # -- the loop -----------------------------------------------------------------------
     def start(self):
@@ -86,6 +88,7 @@ class Ticker:
     def tick(self, moment=None):
         """One pass: due schedules, claims left behind, due watchers."""
         moment = moment or self.clock()
+        self._pass_started = time.monotonic()
         for step in (self.fire_due, self.retry_claims, self.poll_watchers):
             try:
                 step(moment)
@@ -95,22 +98,56 @@ class Ticker:
     # -- schedules ----------------------------------------------------------------------
     def fire_due(self, moment):
         for schedule in self.store.schedules.due(moment):
-            slot, passed = timing.latest_due(
-                schedule.spec, schedule.next_run_at, moment, schedule.anchor
-            )
-            next_at = timing.next_run(schedule.spec, moment, schedule.anchor)
-            claimed = self.store.schedules.claim(
-                schedule, slot, next_at, self.worker, moment, passed
-            )
-            if claimed is not None:
-                self.fire(claimed, slot, moment)
+            self._guarded(self._fire_due_one, schedule, moment)
 
     def retry_claims(self, moment):
-        for schedule in self.store.schedules.stale_claims(moment):
-            retaken = self.store.schedules.retake(schedule, self.worker, moment)
-            if retaken is not None:
-                logger.info("schedule_claim_retaken schedule=%s", schedule.id)
-                self.fire(retaken, retaken.pending["slot"], moment)
+        for schedule in self.store.schedules.stale_claims(self._now(moment)):
+            self._guarded(self._retry_one, schedule, moment)
+
+    def _guarded(self, step, schedule, moment):
+        """One schedule's failure is logged and never stops the others of the pass."""
+        try:
+            step(schedule, moment)
+        except Exception:  # noqa: BLE001 - per schedule: log, go on with the next one
+            logger.exception("schedule_failed schedule=%s", schedule.id)
+
+    def _now(self, moment):
+        """``moment`` advanced by the time this pass has taken so far, so a claim made late
+        in a long pass is stamped when it was made (and not retaken while in progress)."""
+        return moment + timedelta(seconds=time.monotonic() - self._pass_started)
+
+    def _fire_due_one(self, schedule, moment):
+        now = self._now(moment)
+        try:
+            slot, passed = timing.latest_due(
+                schedule.spec, schedule.next_run_at, now, schedule.anchor
+            )
+            next_at = timing.next_run(schedule.spec, now, schedule.anchor)
+        except ValidationError as exc:  # a stored timing that no longer reads: pause it
+            self._pause_broken(schedule, now, exc.message)
+            return
+        claimed = self.store.schedules.claim(schedule, slot, next_at, self.worker, now, passed)
+        if claimed is not None:
+            self.fire(claimed, slot, now)
+
+    def _retry_one(self, schedule, moment):
+        retaken = self.store.schedules.retake(schedule, self.worker, self._now(moment))
+        if retaken is not None:
+            logger.info("schedule_claim_retaken schedule=%s", schedule.id)
+            self.fire(retaken, retaken.pending["slot"], self._now(moment))
+
+    def _pause_broken(self, schedule, now, reason):
+        logger.warning("schedule_paused schedule=%s reason=%s", schedule.id, reason)
+        outcome = {
+            "status": "paused",
+            "run_id": None,
+            "slot": None,
+            "at": now,
+            "reason": f"Paused: its timing could not be computed ({reason})",
+        }
+        self.store.schedules.update(
+            schedule.workspace_id, schedule.id, paused=True, last_outcome=outcome
+        )
 
     def fire(self, schedule, slot, moment):
         """Record the run of a claimed slot (started, skipped or missed), then settle it."""
@@ -142,8 +179,8 @@ class Ticker:
                 )
             else:
                 run = self._start(project, schedule, slot, options)
-        except SlotTaken:
-            run = None  # a process that stopped before settling had recorded it
+        except SlotTaken:  # a process that stopped before settling had recorded it
+            run = self.store.runs.for_slot(schedule.id, slot)
         if run is not False:
             self.store.schedules.settle(schedule.id, slot, _outcome(run, slot, moment))
 

@@ -202,3 +202,23 @@ def test_the_ticker_starts_in_serving_processes_only(app_config):
     finally:
         for one in (served, local, command, off):
             one.extensions["ticker"].stop()
+
+
+class BrokenExecutor:
+    """The job queue is away: every hand-over fails."""
+
+    def submit(self, run_id):
+        raise ConnectionError("broker down")
+
+
+def test_a_broken_schedule_or_queue_never_stops_the_others(store, workspace, project):
+    broken = add(store, workspace, project, {"kind": "predict", "every": "day", "time": "06:00"})
+    fine = add(store, workspace, project, {"kind": "train", "every": "day", "time": "06:00"})
+    store.schedules.update(workspace.id, broken.id, spec={"type": "daily", "time": "nonsense"})
+    ticker(store, BrokenExecutor()).tick(T0 + timedelta(seconds=1))
+    paused = store.schedules.get(workspace.id, broken.id)
+    assert paused.paused and "could not be computed" in paused.last_outcome["reason"]
+    runs = scheduled_runs(store, workspace, fine.id)
+    assert [r.status for r in runs] == ["failed"]  # not left queued for ever
+    assert "could not be handed to a worker" in runs[0].message
+    assert store.runs.active(workspace.id, project.id, "train") is None  # the lock is released
