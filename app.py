@@ -30,6 +30,7 @@ from controllers.runs import api as runs_api
 from controllers.runs import models
 from controllers.runs import pages as runs_pages
 from controllers.serving import api as serving_api
+from controllers.serving import pages as serving_pages
 from controllers.storage import api as storage_api
 from controllers.storage import cli as storage_cli
 from controllers.storage import connections, files
@@ -67,6 +68,7 @@ BLUEPRINTS = (
     storage_api.bp,
     automation_api.bp,
     serving_api.bp,
+    serving_pages.bp,
     automation_pages.bp,
 )
 DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)

@@ -84,6 +84,7 @@ def load_settings(app, overrides=None):
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_HEADERS_ENABLED=True,  # Retry-After and X-RateLimit-* on limited routes
     )
 
 

@@ -42,9 +42,13 @@ class ServingRepository:
             upsert=True,
         )
 
-    def days(self, workspace_id, project_id, limit=7):
-        cursor = self.stats.find({"workspace_id": workspace_id, "project_id": project_id})
-        return list(cursor.sort("day", DESCENDING).limit(limit))
+    def days(self, workspace_id, project_id, count=7):
+        """The counts of the last ``count`` calendar days (today included), newest first."""
+        first = (now().date() - timedelta(days=count - 1)).isoformat()
+        cursor = self.stats.find(
+            {"workspace_id": workspace_id, "project_id": project_id, "day": {"$gte": first}}
+        )
+        return list(cursor.sort("day", DESCENDING))
 
     def sampled_today(self, project_id, day):
         doc = self.stats.find_one({"_id": f"{project_id}:{day}"}, {"sampled": 1})

@@ -124,3 +124,4 @@ class TokenRepository:
         )
         if not result.deleted_count:
             raise NotFound("That token does not exist.")
+        access_cache.forget()

@@ -45,11 +45,14 @@ def _caller_workspace(project_id):
 
 def _body():
     limit = current_app.config["PREDICT_MAX_BYTES"]
+    too_large = PayloadTooLarge(
+        f"A prediction request can be at most {limit / 1024 / 1024:.1f} MB; send fewer rows."
+    )
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"A prediction request can be at most {limit // 1024} KB.")
+        raise too_large
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
-        raise PayloadTooLarge(f"A prediction request can be at most {limit // 1024} KB.")
+        raise too_large
     return raw
 
 

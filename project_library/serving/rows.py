@@ -53,7 +53,7 @@ def records(body):
         if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
             raise _invalid("'data' must be a list of rows, each a list of values.")
         problems = [
-            _problem(i, None, f"has {len(r)} values; 'columns' names {len(columns)}")
+            _problem(i, None, f"has {len(r)} value(s); 'columns' names {len(columns)}")
             for i, r in enumerate(data, start=1)
             if len(r) != len(columns)
         ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+from pymongo.errors import PyMongoError
 
 from entity.serving import BUCKETS_MS
 from exception_layer.errors import Conflict, ServiceUnavailable
@@ -37,7 +38,7 @@ MAX_MODELS = 16
 @dataclass
 class Loaded:
     model: object
-    schema: object
+    schema: object  # unused: rows are checked against the project's schema as it is now
     version: int
 
 
@@ -63,6 +64,7 @@ class Server:
         self._projects = {}  # project id -> (expires, project)
         self._models = OrderedDict()  # (project id, version) -> Loaded
         self._refused = {}  # (project id, version) -> (expires, error)
+        self._schemas = {}  # (project id, updated at) -> prediction Schema
         self._counts = {}  # (workspace id, project id, day) -> _Counts
         self._sampled = {}  # (project id, day) -> samples kept so far
         self._flushed_at = clock()
@@ -74,7 +76,8 @@ class Server:
         project = self.project(workspace_id, project_id)
         try:
             loaded = self.production(project)
-            frame = request_rows.table(body, loaded.schema, project.missing_markers, self.max_rows)
+            schema = self.schema(project)
+            frame = request_rows.table(body, schema, project.missing_markers, self.max_rows)
             answer = answer_for(loaded, frame)
         except Exception:
             self._count(project, began, None, None)
@@ -91,6 +94,16 @@ class Server:
         self._projects[project_id] = (now + PROJECT_TTL_S, project)
         return project
 
+    def schema(self, project):
+        """The project's prediction schema as it is now (re-read when the project changes)."""
+        key = (project.id, project.updated_at)
+        schema = self._schemas.get(key)
+        if schema is None:
+            schema = self._schemas[key] = parse_schema(project.prediction_schema)
+            if len(self._schemas) > 4 * MAX_MODELS:
+                self._schemas.pop(next(iter(self._schemas)))
+        return schema
+
     def production(self, project):
         version = project.production_version
         if version is None:
@@ -98,6 +111,7 @@ class Server:
         key = (project.id, int(version))
         loaded = self._models.get(key)
         if loaded is not None:
+            self._models.move_to_end(key)  # least recently used goes first
             return loaded
         refused = self._refused.get(key)
         if refused and refused[0] > self.clock():
@@ -122,8 +136,7 @@ class Server:
             self._refused[key] = (self.clock() + REFUSED_TTL_S, error)
             logger.warning("serving_model_refused project=%s version=%s", *key)
             raise error from None
-        schema = parse_schema(project.prediction_schema)
-        loaded = self._models[key] = Loaded(model, schema, key[1])
+        loaded = self._models[key] = Loaded(model, None, key[1])
         while len(self._models) > MAX_MODELS:
             self._models.popitem(last=False)
         logger.info("serving_model_loaded project=%s version=%s", *key)
@@ -135,6 +148,10 @@ class Server:
         ok = answer is not None
         ms = (time.perf_counter() - began) * 1000
         day = datetime.now(UTC).date().isoformat()
+        if ok and (project.id, day) not in self._sampled:  # one read a day, outside the lock
+            self._sampled.setdefault(
+                (project.id, day), self.store.serving.sampled_today(project.id, day)
+            )
         with self._lock:
             counts = self._counts.setdefault((project.workspace_id, project.id, day), _Counts())
             counts.calls += 1
@@ -151,11 +168,9 @@ class Server:
 
     def _may_sample(self, project_id, day):
         key = (project_id, day)
-        if key not in self._sampled:
-            self._sampled[key] = self.store.serving.sampled_today(project_id, day)
-        if self._sampled[key] >= self.sample_per_day:
+        if self._sampled.get(key, 0) >= self.sample_per_day:
             return False
-        self._sampled[key] += 1
+        self._sampled[key] = self._sampled.get(key, 0) + 1
         return True
 
     def flush(self):
@@ -164,9 +179,24 @@ class Server:
             counts, self._counts = self._counts, {}
             self._flushed_at = self.clock()
         serving = self.store.serving
-        for (workspace_id, project_id, day), c in counts.items():
-            serving.add(workspace_id, project_id, day, c.calls, c.errors, c.rows, c.buckets)
-            serving.keep_samples(workspace_id, project_id, day, c.samples)
+        for key, c in counts.items():
+            workspace_id, project_id, day = key
+            try:
+                serving.add(workspace_id, project_id, day, c.calls, c.errors, c.rows, c.buckets)
+                serving.keep_samples(workspace_id, project_id, day, c.samples)
+            except PyMongoError:  # the database is away: keep the counts for the next flush
+                logger.warning("serving_flush_failed project=%s", project_id)
+                with self._lock:
+                    self._merge(key, c)
+
+    def _merge(self, key, counts):
+        into = self._counts.setdefault(key, _Counts())
+        into.calls += counts.calls
+        into.errors += counts.errors
+        into.rows += counts.rows
+        for bucket, n in counts.buckets.items():
+            into.buckets[bucket] = into.buckets.get(bucket, 0) + n
+        into.samples.extend(counts.samples)
 
 
 def answer_for(loaded, frame):
