@@ -29,6 +29,7 @@ bench: $(VENV)/.dev system-deps node-deps
 	$(BIN)/python bench/runs.py --write-docs
 	$(BIN)/python bench/runs_celery.py --write-docs
 	$(BIN)/python bench/automation.py --write-docs
+	$(BIN)/python bench/serving.py --write-docs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
