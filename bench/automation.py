@@ -301,7 +301,6 @@ def service_env(app):
         "MLP_DATA_DIR": app.config["DATA_DIR"],
         "MLP_SECRET_KEY": app.config["SECRET_KEY"],
         "MLP_ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
-        "PYTHONPATH": str(ROOT),
     }
 
 

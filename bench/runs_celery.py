@@ -98,7 +98,6 @@ def main():
             "MLP_DATA_DIR": app.config["DATA_DIR"],
             "MLP_SECRET_KEY": app.config["SECRET_KEY"],
             "MLP_ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
-            "PYTHONPATH": str(ROOT),
         }
         log = work / "worker.log"
         with open(log, "wb") as out:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from docs_section import write_section  # noqa: E402
 
-from bench.web import Server, parse_wrk  # noqa: E402
+from bench.web import Server, run_wrk  # noqa: E402
 from entity.embedded_server import stop_server  # noqa: E402
 
 START, END = "<!-- bench:serving:start -->", "<!-- bench:serving:end -->"
@@ -109,28 +109,10 @@ def in_process(model, frame, rows, count=2000):
 
 
 def wrk(url, body, token, connections, duration, out_dir, name):
-    import subprocess
-
+    """bench/web.py's wrk run, with a Lua script that POSTs ``body`` with the token."""
     script = out_dir / f"{name}.lua"
     script.write_text(SCRIPT.format(body=json.dumps(json.dumps(body)), token=token))
-    argv = [
-        "wrk",
-        "-t",
-        str(min(2, connections)),
-        "-c",
-        str(connections),
-        "-d",
-        f"{duration}s",
-        "--latency",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        url,
-    ]
-    result = subprocess.run(argv, capture_output=True, text=True, check=True)
-    (out_dir / f"{name}.txt").write_text(result.stdout + result.stderr)
-    return parse_wrk(result.stdout)
+    return run_wrk(url, connections, duration, 2, script, out=out_dir / f"{name}.txt")
 
 
 def measure(args, work, out_dir):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from controllers.context import get_store
-from tests.plugins.browser import screenshot, sign_in
+from tests.plugins.browser import open_team, screenshot_top
 from tests.runs.support import TARGET, batch_name, create_project, start, wait_for, write_batches
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,19 +29,6 @@ def app_config(app_config):
     }
 
 
-def shot(page, name):
-    """A full-page screenshot from the top (pages reached at #automation scroll down)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    return screenshot(page, name)
-
-
-def _open_team(page, live_server, team, role):
-    sign_in(page, live_server, team.users[role].email, team.password)
-    page.goto(f"{live_server}/workspace")
-    with page.expect_navigation():
-        page.select_option("#ws-select", team.workspace_id)
-
-
 def _watcher_polled(app, team, project_id):
     with app.app_context():
         return get_store().watchers.get(team.workspace_id, project_id).last_poll_at is not None
@@ -56,16 +43,16 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
     trained = wait_for(client, admin, start(client, admin, project["id"], "train")["id"])
     assert trained["status"] == "succeeded", trained["message"]
 
-    _open_team(page, live_server, team, "admin")
+    open_team(page, live_server, team, "admin")
     page.goto(f"{live_server}/projects/{project['id']}")
     page.locator("#automation").get_by_text("No schedules yet").wait_for()
-    shot(page, "automation-project-empty")
+    screenshot_top(page, "automation-project-empty")
 
     # the form: a daily schedule twelve hours from now in Berlin, previewed as it is typed
     page.locator("#automation").get_by_role("link", name="Add a schedule").click()
     page.wait_for_url("**/schedules/new")
     page.locator("#preview-times .next-time").first.wait_for()
-    shot(page, "automation-form-new")
+    screenshot_top(page, "automation-form-new")
     at = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(hours=12)).strftime("%H:%M")
     page.check("input[name=kind][value=train]")
     page.check("input[name=preset][value=daily]")
@@ -76,13 +63,13 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
     page.wait_for_function("document.querySelectorAll('#preview-times .next-time').length === 5")
     times = page.locator("#preview-times .nt-time").all_inner_texts()
     assert times == [at] * 5
-    shot(page, "automation-form-preview")
+    screenshot_top(page, "automation-form-preview")
 
     # a mistake is explained in the preview, live, and the form keeps working after it
     page.check("input[name=preset][value=cron]")
     page.fill("#f-cron", "61 * * * *")
     page.locator("#preview-error", has_text="out of range").wait_for()
-    shot(page, "automation-form-error")
+    screenshot_top(page, "automation-form-error")
     page.check("input[name=preset][value=daily]")
     page.locator("#preview-description", has_text=words).wait_for()
     page.get_by_role("button", name="Add schedule").click()
@@ -93,7 +80,7 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
     assert at in item.locator(".next-first").inner_text()
     item.locator(".more-times summary").click()
     assert item.locator(".more-times .nt-time").all_inner_texts() == [at] * 5
-    shot(page, "automation-project-schedule")
+    screenshot_top(page, "automation-project-schedule")
 
     # the watcher: predict new prediction files; the first look takes what is there as seen
     page.check("#watch-prediction", force=True)
@@ -105,7 +92,7 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
         time.sleep(0.2)
     page.reload()
     assert "never" not in page.locator(".watch-state").inner_text()
-    shot(page, "automation-watcher-on")
+    screenshot_top(page, "automation-watcher-on")
 
     # a prediction batch lands through the Files page
     name = batch_name(prefix, 5)
@@ -117,7 +104,7 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
     page.set_input_files("#file-input", str(tmp_path / name))
     page.wait_for_function("document.querySelectorAll('.upload-item.done').length === 1")
     page.locator(".file-table .file-name", has_text=name).wait_for()
-    shot(page, "automation-files-uploaded")
+    screenshot_top(page, "automation-files-uploaded")
 
     # the watcher's run shows up on the Runs page by itself
     row = page.locator(".runs-table tbody tr", has_text="Watcher")
@@ -129,11 +116,11 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
         assert time.monotonic() < deadline, "no watcher run after 60 s"
         time.sleep(1)
     assert "Watcher · 1 file" in row.inner_text()
-    shot(page, "automation-runs")
+    screenshot_top(page, "automation-runs")
     page.get_by_role("link", name="Watcher").click()
     page.wait_for_url("**/runs?trigger=watcher")
     assert page.locator(".runs-table tbody tr").count() == 1
-    shot(page, "automation-runs-watcher")
+    screenshot_top(page, "automation-runs-watcher")
 
     page.locator(".runs-table tbody tr").first.get_by_role("link", name="Prediction").click()
     page.wait_for_url("**/runs/*")
@@ -141,7 +128,7 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
     assert "Started by the prediction folder watcher" in page.inner_text(".run-origin")
     page.locator("#inputs td", has_text=name).wait_for()
     assert "40" in page.locator("#inputs tbody").inner_text()
-    shot(page, "automation-run-watcher")
+    screenshot_top(page, "automation-run-watcher")
     with page.expect_download() as info:
         page.click("#download")
     target = tmp_path / "predictions.csv"
@@ -153,17 +140,17 @@ def test_schedule_and_watcher_start_runs(app, live_server, team, client, page, t
 
     page.goto(f"{live_server}/projects/{project['id']}")
     assert "Prediction #" in page.locator(".watch-state").inner_text()
-    shot(page, "automation-project-after")
+    screenshot_top(page, "automation-project-after")
 
 
 def test_time_zone_and_schedule_changes(app, live_server, team, client, page):
     project, _, _ = create_project(client, team.headers("admin"), "binary", name="Wine cellar")
-    _open_team(page, live_server, team, "owner")
+    open_team(page, live_server, team, "owner")
     page.goto(f"{live_server}/workspace")
     page.select_option("#f-timezone", "America/New_York")
     page.get_by_role("button", name="Save time zone").click()
     page.get_by_text("Time zone set to America/New_York").wait_for()
-    shot(page, "automation-workspace-timezone")
+    screenshot_top(page, "automation-workspace-timezone")
 
     page.goto(f"{live_server}/projects/{project['id']}/schedules/new")
     assert page.input_value("#f-timezone") == "America/New_York"
@@ -178,7 +165,7 @@ def test_time_zone_and_schedule_changes(app, live_server, team, client, page):
 
     item.get_by_role("button", name="Pause").click()
     page.locator(".schedule-item .badge", has_text="paused").wait_for()
-    shot(page, "automation-schedule-paused")
+    screenshot_top(page, "automation-schedule-paused")
     page.locator(".schedule-item").get_by_role("button", name="Resume").click()
     page.locator(".schedule-item").get_by_role("button", name="Pause").wait_for()
 
@@ -192,7 +179,7 @@ def test_time_zone_and_schedule_changes(app, live_server, team, client, page):
     assert page.is_checked("input[name=preset][value=cron]")  # the values are kept
     assert page.input_value("#f-cron") == "0 6 * * 1-8"
     page.locator("#preview-error", has_text="out of range").wait_for()  # rendered by the server
-    shot(page, "automation-form-edit-error")
+    screenshot_top(page, "automation-form-edit-error")
     page.check("input[name=preset][value=hours]")
     page.fill("#f-hours", "6")
     page.locator("#preview-description", has_text="Every 6 hours").wait_for()
@@ -206,7 +193,7 @@ def test_time_zone_and_schedule_changes(app, live_server, team, client, page):
 
     viewer = page.context.browser.new_context(viewport={"width": 1360, "height": 900})
     other = viewer.new_page()
-    _open_team(other, live_server, team, "viewer")
+    open_team(other, live_server, team, "viewer")
     other.goto(f"{live_server}/projects/{project['id']}")
     assert other.locator("#automation").get_by_role("button").count() == 0
     assert other.locator("#automation").get_by_role("link", name="Add a schedule").count() == 0

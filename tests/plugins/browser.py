@@ -54,3 +54,17 @@ def sign_in(page, base_url, email, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def screenshot_top(page, name):
+    """A full-page screenshot from the top (a page reached at an #anchor is scrolled down)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    return screenshot(page, name)
+
+
+def open_team(page, base_url, team, role):
+    """Sign in as ``role`` of the team fixture and switch to the team workspace."""
+    sign_in(page, base_url, team.users[role].email, team.password)
+    page.goto(f"{base_url}/workspace")
+    with page.expect_navigation():
+        page.select_option("#ws-select", team.workspace_id)

@@ -62,7 +62,6 @@ def workers(app, app_config, redis_url, tmp_path):
         "MLP_SECRET_KEY": app_config["SECRET_KEY"],
         "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
         "MLP_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "PYTHONPATH": ROOT,
     }
     started = []
     for name in ("w1", "w2"):

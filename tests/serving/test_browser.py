@@ -10,24 +10,11 @@ import math
 import pytest
 
 from controllers.serving.pages import percent
-from tests.plugins.browser import screenshot, sign_in
+from tests.plugins.browser import open_team, screenshot_top
 from tests.runs.support import TARGET, create_project, start, wait_for, write_batches
 from tests.support import web
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def shot(page, name):
-    """A full-page screenshot from the top (the card's anchors scroll the page down)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    return screenshot(page, name)
-
-
-def _open_team(page, live_server, team, role):
-    sign_in(page, live_server, team.users[role].email, team.password)
-    page.goto(f"{live_server}/workspace")
-    with page.expect_navigation():
-        page.select_option("#ws-select", team.workspace_id)
 
 
 def _predict(client, headers, project_id, row):
@@ -61,7 +48,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     assert trained["status"] == "succeeded", trained["message"]
     url = f"{live_server}/projects/{project['id']}"
 
-    _open_team(page, live_server, team, "admin")
+    open_team(page, live_server, team, "admin")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page.goto(url)
     card = page.locator("#serving")
@@ -76,7 +63,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     card.locator("button[data-copy='#serving-curl']").click()
     card.locator("button[data-copy='#serving-curl']", has_text="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == curl.strip()
-    shot(page, "serving-card")
+    screenshot_top(page, "serving-card")
 
     # a prediction token: shown once, on the page the form leads to
     card.get_by_label("Token name").fill("checkout service")
@@ -86,7 +73,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     secret = shown.inner_text().strip()
     assert secret.startswith("mlp_")
     assert "checkout service" in page.locator(".new-token").inner_text()
-    shot(page, "serving-token-new")
+    screenshot_top(page, "serving-token-new")
     columns = [c for c in frame.columns if not c.startswith("_") and c != TARGET]
     row = {
         name: None if isinstance(v, float) and math.isnan(v) else v
@@ -115,7 +102,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     top = max(expected["probabilities"][0].items(), key=lambda kv: kv[1])
     assert labels[0] == top[0]
     assert answer.locator(".prob-value").first.inner_text() == percent(top[1])
-    shot(page, "serving-try-answer")
+    screenshot_top(page, "serving-try-answer")
 
     # a text value in a numeric column: the problem is located, the other values stay
     numeric = next(name for name in columns if frame[name].dtype.kind == "f")
@@ -132,14 +119,14 @@ def test_use_the_api_card(app, live_server, team, client, page):
     other = next(name for name in columns if name != numeric and values[name])
     field = page.locator(f'#serving-try input[name="col:{other}"]')
     assert field.input_value() == values[other]
-    shot(page, "serving-try-problem")
+    screenshot_top(page, "serving-try-problem")
 
     # the calls show in the stats: the token's, the try and the refused try
     page.goto(url)
     stats = page.locator("#serving-stats")
     assert stats.locator(".serve-tile").first.inner_text().split()[-1] == "3"
     assert stats.locator(".serve-tile.is-bad .tile-value").inner_text().startswith("1")
-    shot(page, "serving-stats")
+    screenshot_top(page, "serving-stats")
 
     # revoke: the row goes, and the token is refused
     page.once("dialog", lambda dialog: dialog.accept())
@@ -149,7 +136,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     assert "No prediction tokens yet" in page.locator("#serving-tokens").inner_text()
     refused = _predict(client, {"Authorization": f"Bearer {secret}"}, project["id"], row)
     assert refused.status_code == 401
-    shot(page, "serving-token-revoked")
+    screenshot_top(page, "serving-token-revoked")
 
     # a project without a production model: the try answers 409, shown in place
     untrained, _, _ = create_project(client, admin, "binary", name="Not trained yet")
@@ -158,12 +145,12 @@ def test_use_the_api_card(app, live_server, team, client, page):
     page.get_by_role("button", name="Predict this row").click()
     page.locator("#try-error", has_text="No production model").wait_for()
     assert "train one first" in page.locator("#try-error").inner_text()
-    shot(page, "serving-try-409")
+    screenshot_top(page, "serving-try-409")
 
     # a viewer: the endpoint, the curl example and the stats; no tokens, no form
     viewer = page.context.browser.new_context(viewport={"width": 1360, "height": 900})
     seen = viewer.new_page()
-    _open_team(seen, live_server, team, "viewer")
+    open_team(seen, live_server, team, "viewer")
     seen.goto(url)
     card = seen.locator("#serving")
     card.get_by_role("heading", name="Use the API").wait_for()
@@ -174,7 +161,7 @@ def test_use_the_api_card(app, live_server, team, client, page):
     assert seen.locator("#serving-try").count() == 0
     assert card.locator("form").count() == 0
     assert "Admins create prediction tokens" in card.inner_text()
-    shot(seen, "serving-viewer")
+    screenshot_top(seen, "serving-viewer")
     as_viewer = team.login(app.test_client(), "viewer")
     for action in ("prediction-tokens", "try", f"prediction-tokens/{token_id}/revoke"):
         refused = web.post_form(
