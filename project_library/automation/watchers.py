@@ -40,15 +40,9 @@ def to_json(watcher):
         "next_poll_at": _iso(watcher.next_poll_at) if watcher.active else None,
         "files_seen": watcher.files_seen(),
         "files_arriving": {batch: len(p) for batch, p in (watcher.pending or {}).items()},
-        "last_run": _last_run(watcher.last_run),
+        "last_run": dict(watcher.last_run) if watcher.last_run else None,
         "last_error": watcher.last_error,
     }
-
-
-def _last_run(last_run):
-    if not last_run:
-        return None
-    return {k: v for k, v in last_run.items()}
 
 
 def _iso(value):

@@ -38,7 +38,6 @@ MAX_MODELS = 16
 @dataclass
 class Loaded:
     model: object
-    schema: object  # unused: rows are checked against the project's schema as it is now
     version: int
 
 
@@ -136,7 +135,7 @@ class Server:
             self._refused[key] = (self.clock() + REFUSED_TTL_S, error)
             logger.warning("serving_model_refused project=%s version=%s", *key)
             raise error from None
-        loaded = self._models[key] = Loaded(model, None, key[1])
+        loaded = self._models[key] = Loaded(model, key[1])
         while len(self._models) > MAX_MODELS:
             self._models.popitem(last=False)
         logger.info("serving_model_loaded project=%s version=%s", *key)
