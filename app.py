@@ -11,7 +11,7 @@ import click
 from flask import Flask, g
 from flask.cli import run_command
 
-from controllers import dashboard
+from controllers import dashboard, openapi
 from controllers.access import can, load_tenant
 from controllers.accounts import api as accounts_api
 from controllers.accounts import auth, profile, workspaces
@@ -34,7 +34,7 @@ from controllers.serving import pages as serving_pages
 from controllers.storage import api as storage_api
 from controllers.storage import cli as storage_cli
 from controllers.storage import connections, files
-from entity.embedded_server import ensure_server
+from entity.embedded_server import ensure_server, keep_alive
 from entity.encryption import Encryptor
 from entity.store import Store
 from exception_layer.handlers import register_error_handlers
@@ -45,8 +45,10 @@ from project_library.serving.service import Server
 from settings import load_settings
 from thread_layer.executors import build_executor
 from thread_layer.jobs import RunServices
+from thread_layer.outbox import OutboxSender
 from thread_layer.runs import recover_runs
 from thread_layer.ticker import Ticker
+from thread_layer.watchdog import Watchdog
 
 BLUEPRINTS = (
     auth.bp,
@@ -70,6 +72,7 @@ BLUEPRINTS = (
     serving_api.bp,
     serving_pages.bp,
     automation_pages.bp,
+    openapi.bp,
 )
 DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)
 CLI_GROUPS = (
@@ -89,6 +92,7 @@ def create_app(config=None):
     configure_logging(app)
     register_extensions(app)
     register_store(app)
+    register_mail(app)
     register_runs(app)
     register_serving(app)
     register_blueprints(app)
@@ -109,28 +113,67 @@ def register_extensions(app):
 
 def register_store(app):
     """The database (the embedded server unless MONGODB_URI is set) and its repositories."""
-    if not app.config.get("MONGODB_URI"):
-        uri = ensure_server(app.config["DATA_DIR"], app.config["EMBEDDED_DB_CACHE"])
-        app.config.update(MONGODB_URI=uri, EMBEDDED_DB=True)
+    app.extensions["store"] = open_store(app.config)
+
+
+def open_store(config):
+    """The store of these settings, with its indexes. With no MONGODB_URI, the data folder's
+    embedded server is started (or found) and kept alive; its URI is recorded in ``config``."""
+    if not config.get("MONGODB_URI"):
+        uri = ensure_server(config["DATA_DIR"], config["EMBEDDED_DB_CACHE"])
+        keep_alive(uri, config["DATA_DIR"], config["EMBEDDED_DB_CACHE"])
+        config.update(MONGODB_URI=uri, EMBEDDED_DB=True)
     store = Store(
-        app.config["MONGODB_URI"],
-        app.config["MONGODB_DB"],
-        encryptor=Encryptor(app.config["ENCRYPTION_KEY"]),
-        files_root=str(Path(app.config["DATA_DIR"]) / "files"),
+        config["MONGODB_URI"],
+        config["MONGODB_DB"],
+        encryptor=Encryptor(config["ENCRYPTION_KEY"]),
+        files_root=str(Path(config["DATA_DIR"]) / "files"),
         provider_class=provider_class,
+        timeout_s=config["MONGODB_TIMEOUT_SECONDS"],
     )
     store.ensure_indexes()
-    app.extensions["store"] = store
+    return store
+
+
+def settings_of(overrides=None):
+    """The settings a process would start with, without building the app (for a worker
+    that must record why it could not build it)."""
+    bare = Flask(__name__, instance_relative_config=True)
+    load_settings(bare, overrides)
+    return bare.config
+
+
+def register_mail(app):
+    """Run emails: composed and queued by the mailer, delivered by the outbox sender (a
+    thread that runs only while mail is due). A serving process wakes its own sender when it
+    queues a mail; other processes (a CLI command about to exit, a Celery pool child) leave
+    it to a ticker's next tick."""
+    store = app.extensions["store"]
+    sender = OutboxSender(
+        store,
+        mail.SmtpSender(app, timeout_s=app.config["MAIL_TIMEOUT"]),
+        retry_s=app.config["MAIL_RETRY_SECONDS"],
+        max_attempts=app.config["MAIL_MAX_ATTEMPTS"],
+    )
+    app.extensions["outbox_sender"] = sender
+    app.extensions["mailer"] = mail.Mailer(
+        store,
+        app,
+        app.config.get("BASE_URL", ""),
+        on_queued=sender.wake if serving_process() else None,
+    )
 
 
 def register_runs(app):
     """What jobs need, where they execute (threads here, or Celery workers), and the ticker
-    that starts scheduled and watched runs."""
+    that starts scheduled and watched runs and runs the watchdog."""
     store = app.extensions["store"]
     services = RunServices(
         store=store,
         secret=app.config["SECRET_KEY"],
-        mailer=mail.Mailer(store, app, app.config.get("BASE_URL", "")),
+        mailer=app.extensions["mailer"],
+        heartbeat_s=float(app.config["RUN_HEARTBEAT_SECONDS"]),
+        stale_s=float(app.config["RUN_STALE_SECONDS"]),
     )
     executor = build_executor(
         app.config.get("EXECUTOR"),
@@ -149,6 +192,8 @@ def register_runs(app):
         tick_s=app.config["TICK_SECONDS"],
         watch_interval_s=app.config["WATCH_INTERVAL"],
         watch_quiet_s=app.config["WATCH_QUIET"],
+        watchdog=Watchdog(store, services.stale_s),
+        outbox=app.extensions["outbox_sender"],
     )
 
 
@@ -162,21 +207,27 @@ def register_serving(app):
     )
 
 
+def serving_process():
+    """True in a process that serves, the only kind that runs start-up steps.
+
+    Serving means a gunicorn worker, ``flask run``, or any process that builds the app
+    itself; never another command line (``flask db stop``, ``flask users create``, a Celery
+    worker's, which starts its own background work when ready: ``thread_layer.celery_app``).
+    A command that wants the ticker runs it in the foreground (``flask scheduler run``).
+    """
+    command = click.get_current_context(silent=True)
+    return command is None or command.command is run_command
+
+
 def recover_interrupted_runs(app):
     """Start-up step: interrupt runs of gone processes, and enqueue the queued ones again."""
-    if app.config.get("RUN_RECOVERY", True):
+    if app.config.get("RUN_RECOVERY", True) and serving_process():
         recover_runs(app.extensions["store"], app.extensions["run_executor"])
 
 
 def start_ticker(app):
-    """Start-up step: tick schedules and watchers, in serving processes only.
-
-    Serving means a gunicorn worker, ``flask run`` or any process that builds the app
-    itself; never inside another ``flask`` CLI command. Celery workers start theirs when
-    ready (``thread_layer.celery_app``); ``flask scheduler run`` ticks in the foreground.
-    """
-    command = click.get_current_context(silent=True)
-    if app.config["SCHEDULER"] and (command is None or command.command is run_command):
+    """Start-up step: tick the watchdog, schedules, watchers and the outbox."""
+    if app.config["SCHEDULER"] and serving_process():
         app.extensions["ticker"].start()
 
 

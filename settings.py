@@ -16,6 +16,7 @@ DEFAULTS = {
     "DATA_DIR": None,  # default: the app's instance folder inside the checkout
     "MONGODB_URI": None,  # unset: start the embedded MongoDB-wire server
     "MONGODB_DB": "mlplatform",
+    "MONGODB_TIMEOUT_SECONDS": 3,  # an unreachable database: give up (503) after this long
     "SECRET_KEY": None,
     "ENCRYPTION_KEY": None,
     "SIGNUP": "open",  # "open" or "invite"
@@ -29,6 +30,8 @@ DEFAULTS = {
     "CELERY_VISIBILITY_TIMEOUT": 3600,  # seconds; keep above the longest run
     "RUN_NICE": 10,  # CPU priority of run threads (higher = lower priority)
     "RUN_RECOVERY": True,  # at start-up: interrupt orphaned runs, re-enqueue queued ones
+    "RUN_HEARTBEAT_SECONDS": 10,  # how often a running run stamps its heartbeat
+    "RUN_STALE_SECONDS": 120,  # no heartbeat for this long: the watchdog interrupts the run
     "SCHEDULER": True,  # tick schedules and watchers in serving processes and Celery workers
     "TICK_SECONDS": 5,  # how often each process looks for due schedules and watchers
     "WATCH_INTERVAL": 30,  # seconds between two polls of a watched folder
@@ -44,6 +47,9 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "ML Platform <noreply@localhost>",
+    "MAIL_TIMEOUT": 10,  # seconds for the SMTP connection and for each SMTP command
+    "MAIL_RETRY_SECONDS": 30,  # a failed attempt is retried after this, then twice that, ...
+    "MAIL_MAX_ATTEMPTS": 5,  # attempts before a mail is marked failed
     "EMBEDDED_DB_CACHE": "256M",
     "LOG_LEVEL": "INFO",
 }
@@ -64,6 +70,7 @@ def load_settings(app, overrides=None):
     data_dir.mkdir(parents=True, exist_ok=True)
     app.config["DATA_DIR"] = str(data_dir)
 
+    _check_heartbeat(app.config)
     if app.config["PRODUCTION"]:
         missing = [k for k in ("SECRET_KEY", "ENCRYPTION_KEY") if not app.config.get(k)]
         if missing:
@@ -86,6 +93,17 @@ def load_settings(app, overrides=None):
         RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"],
         RATELIMIT_HEADERS_ENABLED=True,  # Retry-After and X-RateLimit-* on limited routes
     )
+
+
+def _check_heartbeat(config):
+    """The watchdog's limit must leave room for a few missed beats (a busy moment, a short
+    database blip), or it would interrupt runs that are alive."""
+    beat, stale = float(config["RUN_HEARTBEAT_SECONDS"]), float(config["RUN_STALE_SECONDS"])
+    if beat <= 0 or stale < 3 * beat:
+        raise SettingsError(
+            "MLP_RUN_STALE_SECONDS must be at least 3 times MLP_RUN_HEARTBEAT_SECONDS "
+            f"(now {stale:g} and {beat:g})."
+        )
 
 
 def _new_secret_key():

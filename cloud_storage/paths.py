@@ -8,12 +8,22 @@ message says what is wrong, never echoing more than the offending name.
 import re
 import unicodedata
 
+from entity.validators import hidden_character
 from exception_layer.errors import ValidationError
 
 MAX_NAME_BYTES = 255
 MAX_PATH_BYTES = 1024
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _refuse_hidden_characters(text, what):
+    """Control characters, and text-direction marks that make ``\u202egnp.exe`` read as
+    ``exe.png``, are refused in every name a storage adapter is given."""
+    found = hidden_character(text)
+    if found:
+        raise ValidationError(
+            f"{what} cannot contain control characters or text-direction marks ({found})."
+        )
 
 
 def clean_name(name):
@@ -23,8 +33,7 @@ def clean_name(name):
     name = unicodedata.normalize("NFC", name)
     if not name.strip():
         raise ValidationError("A name cannot be empty.")
-    if _CONTROL.search(name):
-        raise ValidationError("Names cannot contain control characters.")
+    _refuse_hidden_characters(name, "Names")
     if "\\" in name:
         raise ValidationError("Names cannot contain a backslash.")
     if "/" in name:
@@ -40,15 +49,14 @@ def clean_path(path):
     """Return the normalised relative path, or raise ValidationError.
 
     '' (or None) is the root. A trailing '/' is dropped. Absolute paths, '..' and '.',
-    empty segments, backslashes, NUL/control characters, drive letters and over-long
-    names are refused.
+    empty segments, backslashes, control and text-direction characters, drive letters and
+    over-long names are refused.
     """
     if path is None:
         return ""
     if not isinstance(path, str):
         raise ValidationError("A path must be text.")
-    if _CONTROL.search(path):
-        raise ValidationError("Paths cannot contain control characters.")
+    _refuse_hidden_characters(path, "Paths")
     if "\\" in path:
         raise ValidationError("Paths cannot contain a backslash; use '/' between folders.")
     if path.startswith("/") or _DRIVE.match(path):

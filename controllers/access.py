@@ -31,7 +31,8 @@ PREDICT_ENDPOINT = "serving_api.predict"
 def authenticate_bearer():
     """On /api/, a bearer token decides who asks, whatever cookie comes along.
 
-    A project prediction token opens its project's prediction endpoint and nothing else.
+    A project prediction token opens its project's prediction endpoint and nothing else; an
+    expired token is a 401 saying so (a token without an expiry never expires).
     """
     header = request.headers.get("Authorization", "")
     if not request.path.startswith("/api/") or not header:
@@ -40,6 +41,11 @@ def authenticate_bearer():
     if header.startswith("Bearer "):
         token = get_store().tokens.lookup(
             header[len("Bearer ") :].strip(), cached=request.endpoint == PREDICT_ENDPOINT
+        )
+    if token is not None and token.expired():
+        raise Unauthorized(
+            f"The access token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; create a new one.",
+            code="token_expired",
         )
     if token is not None and token.scoped:
         own = (request.view_args or {}).get("project_id") == token.project_id

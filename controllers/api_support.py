@@ -1,12 +1,17 @@
-"""What every JSON API blueprint shares: its prefix, authentication, CSRF and body parsing."""
+"""What every JSON API blueprint shares: its prefix, authentication, CSRF, the one reader of
+JSON bodies and the one parser of numeric query parameters."""
 
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 
 from controllers.extensions import csrf
+from controllers.openapi import integer_query_parameters
+from controllers.transfer import human_size, read_body
+from entity import validators
 from exception_layer.errors import ValidationError
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_JSON_BYTES = 4 * 1024 * 1024
 
 
 def api_blueprint(name, import_name):
@@ -17,6 +22,7 @@ def api_blueprint(name, import_name):
     """
     bp = Blueprint(name, import_name, url_prefix="/api/v1")
     csrf.exempt(bp)
+    bp.before_request(check_integer_parameters)
 
     @bp.before_request
     def protect_session_writes():
@@ -31,12 +37,41 @@ def api_blueprint(name, import_name):
     return bp
 
 
+def check_integer_parameters():
+    """Range-check, before the view runs, every integer query parameter the OpenAPI document
+    declares for this operation (a log cursor, a page size): ASCII digits within the declared
+    bounds, else a 400 in words, never a number the database cannot hold."""
+    bounds = integer_query_parameters(request.url_rule.rule, request.method)
+    for name, (low, high) in bounds.items():
+        if name in request.args:
+            validators.whole_number(request.args[name], f"'{name}'", low=low, high=high)
+
+
 def json_body():
-    """The request's JSON object; anything else is a clear 400."""
-    body = request.get_json(silent=True)
+    """The request's JSON object, read with its size bounded before parsing (more than
+    MAX_JSON_BYTES is a 413) and decoded by ``validators.json_document`` (nesting, numbers);
+    anything else is a clear 400."""
+    if not request.is_json:
+        raise ValidationError(
+            "The request body must be a JSON object (Content-Type: application/json).",
+            code="invalid_json",
+        )
+    raw = read_body(
+        MAX_JSON_BYTES, f"A JSON request body can be at most {human_size(MAX_JSON_BYTES)}."
+    )
+    body = validators.json_document(raw)
     if not isinstance(body, dict):
         raise ValidationError("The request body must be a JSON object.", code="invalid_json")
     return body
+
+
+def query_number(name, *, low, high, default):
+    """The query parameter ``name`` as a whole number from ``low`` to ``high`` (ASCII digits
+    only); ``default`` when it is absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    return validators.whole_number(raw, f"'{name}'", low=low, high=high)
 
 
 def field(body, name, kind=str, required=True, default=None):

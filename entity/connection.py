@@ -7,6 +7,7 @@ unchanged from a form. They are never logged and never rendered.
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from entity import validators
 from entity.project import ProjectRepository
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -129,12 +131,10 @@ class ConnectionRepository:
     # -- changes ------------------------------------------------------------------------
     @staticmethod
     def _clean_name(name):
+        """The name with its runs of spaces collapsed; length and characters as any name."""
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("A connection needs a name.", details={"field": "name"})
-        name = " ".join(name.split())
-        if len(name) > MAX_NAME:
-            raise ValidationError(f"A connection name can be at most {MAX_NAME} characters.")
-        return name
+        return validators.text(re.sub(" {2,}", " ", name), "Connection name", max_len=MAX_NAME)
 
     def _validate(self, provider, settings, allow_local):
         cls = self.provider_class(provider)
@@ -204,6 +204,10 @@ class ConnectionRepository:
             raise Conflict("Projects use this connection; move or delete them first.")
         self.collection.delete_one({"_id": ObjectId(current.id), "workspace_id": workspace_id})
         logger.info("connection_deleted workspace=%s connection=%s", workspace_id, current.id)
+
+    def delete_for_workspace(self, workspace_id):
+        """Drop every connection of the workspace (the built-in one too); return how many."""
+        return self.collection.delete_many({"workspace_id": workspace_id}).deleted_count
 
     def ensure_default(self, workspace_id):
         """The workspace's built-in local folder (DATA_DIR/files/<workspace id>)."""

@@ -5,6 +5,11 @@ never imported. Only one process may open a data folder, so the first app proces
 starts the server and records its pid and port in ``mongo/server.json``; every later process
 (gunicorn workers, CLI commands, Celery workers) finds it there and connects over TCP. A file
 lock serialises the check-and-start so two processes starting at once do not race.
+
+When the server's process dies (a crash, the OOM killer, ``kill -9``), the first app process
+whose driver notices (``keep_alive``) starts it again on the same folder and port, under the
+same lock, so every process's URI stays valid. A server stopped on purpose (``stop_server``,
+``flask db stop``) has no ``server.json`` left and stays stopped.
 """
 
 import fcntl
@@ -23,6 +28,8 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from entity.db import close_client, when_unreachable
+
 logger = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 60
@@ -40,7 +47,43 @@ def ensure_server(data_dir, cache_size="256M"):
         running = _running_server(folder)
         if running:
             return running
-        return _start(folder, cache_size)
+        return _start_again(folder, cache_size)
+
+
+def _start_again(folder, cache_size):
+    """Start the server on the port its last run had, when there was one (processes still
+    running hold that URI), else, or when that port is taken now, on a free one."""
+    info = _read_info(folder)
+    if info:
+        try:
+            return _start(folder, cache_size, info["port"])
+        except EmbeddedServerError as exc:
+            logger.warning("embedded_db=port_taken port=%s reason=%s", info["port"], exc)
+    return _start(folder, cache_size)
+
+
+def keep_alive(uri, data_dir, cache_size="256M"):
+    """Start the server of ``uri`` again whenever this process finds it died."""
+    when_unreachable(uri, lambda: revive(data_dir, cache_size))
+
+
+def revive(data_dir, cache_size="256M"):
+    """Start the data folder's server again on its port if its process died; return its URI
+    then, else None (it runs, another process revived it first, or it was stopped)."""
+    folder = Path(data_dir) / "mongo"
+    if not _died(folder):  # the common case, without waiting for the lock
+        return None
+    with _locked(folder / "server.lock"):
+        if not _died(folder):
+            return None
+        port = _read_info(folder)["port"]
+        logger.warning("embedded_db=died restarting=true port=%s", port)
+        return _start(folder, cache_size, port)
+
+
+def _died(folder):
+    info = _read_info(folder)
+    return bool(info) and not _alive(info["pid"])
 
 
 def stop_server(data_dir):
@@ -49,6 +92,7 @@ def stop_server(data_dir):
     with _locked(folder / "server.lock"):
         info = _read_info(folder)
         if not info or not _alive(info["pid"]):
+            (folder / "server.json").unlink(missing_ok=True)  # died before: stays stopped
             return False
         os.kill(info["pid"], signal.SIGTERM)
         deadline = time.monotonic() + 15
@@ -57,6 +101,7 @@ def stop_server(data_dir):
         if _alive(info["pid"]):  # WiredTiger recovers from a hard stop; do not hang forever
             os.kill(info["pid"], signal.SIGKILL)
         (folder / "server.json").unlink(missing_ok=True)
+        close_client(_uri(info["port"]))  # stopped on purpose: no reviving, no reconnecting
         return True
 
 
@@ -85,8 +130,8 @@ def _running_server(folder):
     return uri if _answers(uri, timeout_s=5) else None
 
 
-def _start(folder, cache_size):
-    port = _free_port()
+def _start(folder, cache_size, port=None):
+    port = port or _free_port()
     executable = _executable()
     log = open(folder / "server.log", "ab")
     try:
@@ -166,7 +211,15 @@ def _alive(pid):
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid):
+    """A dead process another process has not reaped yet (it still answers ``kill 0``)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _free_port():

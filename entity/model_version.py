@@ -36,6 +36,9 @@ class ModelVersion:
     classes: list | None = None
     libraries: dict = field(default_factory=dict)
     artifact: dict = field(default_factory=dict)
+    # signed files beside the model: {name: {"sha256", "bytes"}} (figures, report, profile)
+    attachments: dict = field(default_factory=dict)
+    importance: list = field(default_factory=list)  # [{"name", "mean", "std"}], held-out
     folder: str | None = None
     signature: str | None = None
     id: str | None = None
@@ -95,14 +98,31 @@ class ModelVersionRepository:
     def get(self, workspace_id, project_id, version):
         try:
             number = int(version)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise NotFound("That model version does not exist.") from None
+        if not 0 < number < 2**31:  # the database refuses integers beyond 8 bytes
+            raise NotFound("That model version does not exist.")
         doc = self.collection.find_one(
             {"workspace_id": workspace_id, "project_id": project_id, "version": number}
         )
         if not doc:
             raise NotFound("That model version does not exist.")
         return ModelVersion.from_document(doc)
+
+    def delete_version(self, workspace_id, project_id, version):
+        """Drop one version's record; return how many documents went (0 or 1)."""
+        query = {"workspace_id": workspace_id, "project_id": project_id, "version": int(version)}
+        return self.collection.delete_one(query).deleted_count
+
+    def delete_for_project(self, workspace_id, project_id):
+        """Drop the project's versions, version counter and promotion history; return how
+        many documents."""
+        query = {"workspace_id": workspace_id, "project_id": project_id}
+        return (
+            self.collection.delete_many(query).deleted_count
+            + self.promotions.delete_many(query).deleted_count
+            + self.counters.delete_many({"_id": project_id}).deleted_count
+        )
 
     def record_promotion(self, workspace_id, project_id, version, by, reason):
         self.promotions.insert_one(

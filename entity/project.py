@@ -9,12 +9,16 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from entity import validators
 from exception_layer.errors import Conflict, NotFound, ValidationError
 
 logger = logging.getLogger(__name__)
 
 TASKS = ("binary", "multiclass", "regression")
 STRATEGIES = ("auto", "cluster")
+# What a prediction batch that drifted from the training data does: predictions written with
+# a warning, or held back until an admin releases or discards them.
+DRIFT_ACTIONS = ("warn", "hold")
 METRICS = {
     "binary": ("balanced_accuracy", "roc_auc", "f1_macro", "accuracy"),
     "multiclass": ("f1_macro", "balanced_accuracy", "accuracy"),
@@ -89,7 +93,11 @@ class Project:
     notify_emails: list[str] = field(default_factory=list, metadata=_settable(list))
     time_budget_s: int = field(default=120, metadata=_settable(int))
     strategy: str = field(default="auto", metadata=_settable(str))
+    drift_action: str = field(default="warn", metadata=_settable(str))
     production_version: int | None = None  # changed only by ProjectRepository.set_production
+    # The id of the deletion under way (``ProjectRepository.mark_deleting``): runs and the
+    # prediction endpoint refuse the project, the ticker leaves it alone.
+    deletion_id: str | None = None
     created_by: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -135,7 +143,15 @@ EDITABLE_FIELDS = {
 
 
 def check_fields(values):
-    """Reject values a project can never hold; the messages are for people."""
+    """Reject values a project can never hold, and return ``values`` with the name, the
+    description and the "also notify" addresses cleaned; the messages are for people."""
+    cleaned = dict(values)
+    if "name" in values:
+        cleaned["name"] = validators.text(values["name"], "Project name")
+    if "description" in values:
+        cleaned["description"] = validators.description(values["description"])
+    if "notify_emails" in values:
+        cleaned["notify_emails"] = validators.email_list(values["notify_emails"], "Also notify")
     task = values.get("task")
     if task is not None and task not in TASKS:
         raise ValidationError(f"Task must be one of: {', '.join(TASKS)}.")
@@ -147,18 +163,20 @@ def check_fields(values):
     strategy = values.get("strategy")
     if strategy is not None and strategy not in STRATEGIES:
         raise ValidationError(f"Strategy must be one of: {', '.join(STRATEGIES)}.")
-    if "name" in values and not str(values["name"] or "").strip():
-        raise ValidationError("A project needs a name.")
+    drift_action = values.get("drift_action")
+    if drift_action is not None and drift_action not in DRIFT_ACTIONS:
+        raise ValidationError(f"Drift action must be one of: {', '.join(DRIFT_ACTIONS)}.")
     budget = values.get("time_budget_s")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool)):
         raise ValidationError("The time budget is a whole number of seconds.")
     if budget is not None and not 5 <= budget <= 24 * 3600:
         raise ValidationError("The time budget must be between 5 seconds and 24 hours.")
-    for key in ("ignore_columns", "id_columns", "missing_markers", "notify_emails"):
+    for key in ("ignore_columns", "id_columns", "missing_markers"):
         if key in values and not (
             isinstance(values[key], list) and all(isinstance(v, str) for v in values[key])
         ):
             raise ValidationError(f"'{key}' must be a list of texts.")
+    return cleaned
 
 
 class ProjectRepository:
@@ -195,8 +213,9 @@ class ProjectRepository:
         return Project.from_document(doc) if doc else None
 
     def create(self, project):
-        check_fields(asdict(project))
-        project.name = project.name.strip()
+        cleaned = check_fields(asdict(project))
+        for key in ("name", "description", "notify_emails"):
+            setattr(project, key, cleaned[key])
         project.created_at = project.updated_at = _now()
         doc = project.to_document()
         try:
@@ -212,9 +231,8 @@ class ProjectRepository:
         if unknown:
             raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
         current = self.get(workspace_id, project_id)
-        check_fields({"task": current.task, **values})
-        if "name" in values:
-            values["name"] = values["name"].strip()
+        cleaned = check_fields({"task": current.task, **values})
+        values = {key: cleaned[key] for key in values}
         values["updated_at"] = _now()
         try:
             doc = self.collection.find_one_and_update(
@@ -237,6 +255,15 @@ class ProjectRepository:
         if not result.matched_count:
             raise NotFound("Project not found.")
 
+    def mark_deleting(self, workspace_id, project_id, deletion_id):
+        """Flag the project as being deleted by ``deletion_id`` (idempotent)."""
+        result = self.collection.update_one(
+            {"_id": _object_id(project_id), "workspace_id": workspace_id},
+            {"$set": {"deletion_id": deletion_id}},
+        )
+        if not result.matched_count:
+            raise NotFound("Project not found.")
+
     def uses_connection(self, workspace_id, connection_id):
         return bool(
             self.collection.count_documents(
@@ -245,11 +272,13 @@ class ProjectRepository:
         )
 
     def delete(self, workspace_id, project_id):
+        """Drop the project's document; return how many went (0 when already gone)."""
         oid = _object_id(project_id)
         result = oid and self.collection.delete_one({"_id": oid, "workspace_id": workspace_id})
-        if not result or result.deleted_count == 0:
-            raise NotFound("Project not found.")
-        logger.info("project_deleted workspace=%s project=%s", workspace_id, project_id)
+        deleted = result.deleted_count if result else 0
+        if deleted:
+            logger.info("project_deleted workspace=%s project=%s", workspace_id, project_id)
+        return deleted
 
 
 def _object_id(value):

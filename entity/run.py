@@ -1,7 +1,9 @@
 """Runs: one MongoDB record per train or predict job, the single source of its state.
 
 A run moves queued -> running -> succeeded | failed | cancelled | interrupted; a scheduled
-or watched run that had nothing to do is recorded as skipped or missed. Workers claim
+or watched run that had nothing to do is recorded as skipped or missed. A prediction whose
+batch drifted, in a project that holds such batches, ends ``needs_review`` and an admin then
+releases it (``succeeded``) or discards it (``discarded``). Workers claim
 a queued run atomically (``find_one_and_update``), so a run executes at most once even when
 a message is delivered twice. One training per project at a time is enforced by a lock
 document whose ``_id`` is the project id (a second insert fails on the unique ``_id``).
@@ -24,9 +26,22 @@ logger = logging.getLogger(__name__)
 KINDS = ("train", "predict")
 BATCH_OF_KIND = {"train": "training", "predict": "prediction"}  # what each kind reads
 ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted", "skipped", "missed")
+FINISHED = (
+    "succeeded",
+    "failed",
+    "cancelled",
+    "interrupted",
+    "skipped",
+    "missed",
+    "needs_review",
+    "discarded",
+)
+# A prediction with one of these statuses has dealt with its files: they are not predicted
+# again with the same model unless someone asks for every file.
+COVERING = ("succeeded", "needs_review", "discarded")
 TRIGGERS = ("person", "token", "schedule", "watcher")
 STALE_HEARTBEAT = timedelta(minutes=10)
+REVIEW_CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
 def worker_identity():
@@ -85,6 +100,11 @@ class Run:
     files: str | None = None  # prediction runs: "new" (not yet predicted) or "all"
     input_names: list | None = None  # a watcher's run: only these files
     inputs: list = field(default_factory=list)  # predicted files: [{"name", "sha256", "rows"}]
+    drift: dict | None = None  # prediction runs: the drift report (project_library.drift)
+    drift_summary: str | None = None  # its one line, e.g. "3 of 30 features drifted: …"
+    distribution: dict | None = None  # {"svg", "title", "alt"}: predictions vs held-out
+    held_path: str | None = None  # needs_review: where the held predictions wait
+    review: dict | None = None  # {"decision": "released"|"discarded", "by", "at"}
     id: str | None = None
 
     @property
@@ -110,6 +130,9 @@ class Run:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data.pop("worker")
+        data.pop("distribution")
+        drift = data.pop("drift")  # the whole report: GET /api/v1/runs/<id>/drift
+        data["drifted"] = None if drift is None else bool(drift.get("drifted"))
         data["duration_s"] = None if self.duration_s is None else round(self.duration_s, 3)
         return data
 
@@ -212,13 +235,14 @@ class RunRepository:
         return Run.from_document(doc) if doc else None
 
     def covered_inputs(self, workspace_id, project_id, model_version):
-        """(name, sha256) of every file a succeeded prediction with this model covered."""
+        """(name, sha256) of every file a prediction with this model dealt with (succeeded,
+        held for review or discarded after review)."""
         cursor = self.collection.find(
             {
                 "workspace_id": workspace_id,
                 "project_id": project_id,
                 "kind": "predict",
-                "status": "succeeded",
+                "status": {"$in": list(COVERING)},
                 "model_version": model_version,
             },
             {"inputs": 1},
@@ -248,6 +272,39 @@ class RunRepository:
         if not doc:
             raise NotFound("That run does not exist.")
         return Run.from_document(doc)
+
+    def active_for_project(self, workspace_id, project_id):
+        """The project's queued and running runs."""
+        cursor = self.collection.find(
+            {
+                "workspace_id": workspace_id,
+                "project_id": project_id,
+                "status": {"$in": list(ACTIVE)},
+            },
+            {"error_traceback": 0},
+        )
+        return [Run.from_document(d) for d in cursor]
+
+    def ids_for_project(self, workspace_id, project_id):
+        cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
+        return [str(d["_id"]) for d in cursor.projection({"_id": 1})]
+
+    def delete_for_project(self, workspace_id, project_id):
+        """Drop the project's runs and its training lock; return how many documents."""
+        runs = self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+        locks = self.locks.delete_many({"_id": f"train:{project_id}"})
+        return runs.deleted_count + locks.deleted_count
+
+    def delete(self, workspace_id, run_id):
+        """Drop one finished run; return how many documents went (0 or 1)."""
+        result = self.collection.delete_one(
+            {
+                "_id": object_id(run_id, "run"),
+                "workspace_id": workspace_id,
+                "status": {"$nin": list(ACTIVE)},
+            }
+        )
+        return result.deleted_count
 
     def get_by_id(self, run_id):
         """For workers only: a job carries nothing but the run id."""
@@ -367,6 +424,45 @@ class RunRepository:
         logger.info("run_finished run=%s status=%s", run.id, status)
         return Run.from_document(doc)
 
+    def claim_review(self, workspace_id, run_id, decision, by):
+        """Take the decision on a ``needs_review`` run; None when it is not (or no longer)
+        waiting, or another admin's decision is under way. A claim older than
+        ``REVIEW_CLAIM_TIMEOUT`` (its process died mid-way) may be taken again."""
+        moment = now()
+        doc = self.collection.find_one_and_update(
+            {
+                "_id": object_id(run_id, "run"),
+                "workspace_id": workspace_id,
+                "status": "needs_review",
+                "$or": [
+                    {"review.claimed_at": {"$exists": False}},
+                    {"review.claimed_at": {"$lt": moment - REVIEW_CLAIM_TIMEOUT}},
+                ],
+            },
+            {"$set": {"review": {"decision": decision, "by": by, "claimed_at": moment}}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Run.from_document(doc) if doc else None
+
+    def settle_review(self, run, values):
+        """The claimed decision is done: the run ends released (succeeded) or discarded."""
+        decision = run.review["decision"]
+        status = "succeeded" if decision == "released" else "discarded"
+        review = {**run.review, "at": now()}
+        review.pop("claimed_at", None)
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run.id), "status": "needs_review"},
+            {"$set": {"status": status, "review": review, **values}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Run.from_document(doc) if doc else self.get_by_id(run.id)
+
+    def drop_review_claim(self, run):
+        """The decision failed half-way (storage away): the run waits for a decision again."""
+        self.collection.update_one(
+            {"_id": object_id(run.id), "status": "needs_review"}, {"$unset": {"review": ""}}
+        )
+
     def release_lock(self, run):
         if run.kind == "train":
             self.locks.delete_one({"_id": f"train:{run.project_id}", "run_id": run.id})
@@ -394,3 +490,105 @@ class RunRepository:
         if interrupted or queued:
             logger.info("runs_recovered interrupted=%d requeued=%d", interrupted, len(queued))
         return queued
+
+    # -- writes of the worker holding a run, and the watchdog over heartbeats -----------
+    def _held(self, run_id, worker):
+        return {"_id": object_id(run_id, "run"), "status": "running", "worker": worker}
+
+    def beat(self, run_id, worker):
+        """Stamp the heartbeat of a run ``worker`` still holds; False when it holds it no
+        longer (the watchdog settled it, or another worker took it over)."""
+        result = self.collection.update_one(
+            self._held(run_id, worker), {"$set": {"heartbeat_at": now()}}
+        )
+        return result.matched_count == 1
+
+    def progress_claimed(self, run_id, worker, *, step, percent, message, **extra):
+        """``progress`` by the worker holding the run: None (nothing written) when it holds
+        it no longer, else whether a cancel was requested."""
+        values = {"heartbeat_at": now(), "step": step, "message": message, **extra}
+        if percent is not None:
+            values["percent"] = round(float(percent), 1)
+        doc = self.collection.find_one_and_update(
+            self._held(run_id, worker),
+            {"$set": values},
+            projection={"cancel_requested": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else bool(doc.get("cancel_requested"))
+
+    def finish_claimed(self, run, status, message, **values):
+        """``finish`` by the worker holding the run; None (nothing written) when it holds it
+        no longer, so a run the watchdog settled keeps what the watchdog said."""
+        stamp = now()
+        values.update(status=status, message=message, finished_at=stamp, heartbeat_at=stamp)
+        if status == "succeeded":
+            values["percent"] = 100.0
+        doc = self.collection.find_one_and_update(
+            self._held(run.id, run.worker), {"$set": values}, return_document=ReturnDocument.AFTER
+        )
+        if doc is None:
+            logger.warning(
+                "run_not_finished run=%s reason=no longer held by %s", run.id, run.worker
+            )
+            return None
+        self.release_lock(run)
+        logger.info("run_finished run=%s status=%s", run.id, status)
+        return Run.from_document(doc)
+
+    def stale(self, cutoff, limit=100):
+        """Running runs whose heartbeat is older than ``cutoff`` (or missing)."""
+        query = {
+            "status": "running",
+            "$or": [{"heartbeat_at": {"$lt": cutoff}}, {"heartbeat_at": None}],
+        }
+        return [Run.from_document(d) for d in self.collection.find(query).limit(limit)]
+
+    def settle_stale(self, run, message):
+        """End a stale run: ``interrupted``, or ``cancelled`` when a cancel was asked for.
+
+        The update is conditioned on the heartbeat still being the stale one read before, so
+        of several processes settling at once exactly one does, and a run that beat since is
+        left alone. Returns the settled run, or None. Its training lock is released.
+        """
+        status = "cancelled" if run.cancel_requested else "interrupted"
+        stamp = now()
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run.id), "status": "running", "heartbeat_at": run.heartbeat_at},
+            {"$set": {"status": status, "step": status, "message": message, "finished_at": stamp}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        self.release_lock(run)
+        logger.warning("run_settled run=%s status=%s reason=heartbeat stale", run.id, status)
+        return Run.from_document(doc)
+
+    def fail_unclaimed(self, run_id, message, **values):
+        """Fail a queued run its worker could not start; None when it is not queued."""
+        values.update(status="failed", step="failed", message=message, finished_at=now())
+        doc = self.collection.find_one_and_update(
+            {"_id": object_id(run_id, "run"), "status": "queued"},
+            {"$set": values},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        run = Run.from_document(doc)
+        self.release_lock(run)
+        logger.info("run_finished run=%s status=failed before its claim", run.id)
+        return run
+
+    def validating(self, validation_id):
+        """The active run that reads validation ``validation_id``, or None."""
+        doc = self.collection.find_one(
+            {"status": {"$in": list(ACTIVE)}, "validation_id": validation_id}, {"_id": 1}
+        )
+        return str(doc["_id"]) if doc else None
+
+    def error_of(self, workspace_id, run_id):
+        """The failure's details kept for admins (type, message, error id), or None."""
+        doc = self.collection.find_one(
+            {"_id": object_id(run_id, "run"), "workspace_id": workspace_id}, {"error": 1}
+        )
+        return (doc or {}).get("error")

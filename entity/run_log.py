@@ -13,6 +13,10 @@ class RunLogRepository:
     def ensure_indexes(db):
         db["run_logs"].create_index([("run_id", ASCENDING), ("seq", ASCENDING)], unique=True)
 
+    def delete_for_runs(self, run_ids):
+        """Drop the log lines of these runs; return how many."""
+        return self.collection.delete_many({"run_id": {"$in": list(run_ids)}}).deleted_count
+
     def last_seq(self, run_id):
         last = self.collection.find_one({"run_id": run_id}, sort=[("seq", DESCENDING)])
         return last["seq"] if last else 0

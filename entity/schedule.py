@@ -127,7 +127,15 @@ class ScheduleRepository:
             raise NotFound("That schedule does not exist.")
 
     def delete_for_project(self, workspace_id, project_id):
-        self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+        """Drop the project's schedules; return how many."""
+        query = {"workspace_id": workspace_id, "project_id": project_id}
+        return self.collection.delete_many(query).deleted_count
+
+    def pause_for_project(self, workspace_id, project_id):
+        """Pause the project's schedules (its deletion is under way)."""
+        self.collection.update_many(
+            {"workspace_id": workspace_id, "project_id": project_id}, {"$set": {"paused": True}}
+        )
 
     # -- the ticker ---------------------------------------------------------------------
     def due(self, moment, limit=200):

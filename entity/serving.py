@@ -74,5 +74,8 @@ class ServingRepository:
         return list(cursor.sort("at", DESCENDING).limit(limit))
 
     def delete_for_project(self, workspace_id, project_id):
-        self.stats.delete_many({"workspace_id": workspace_id, "project_id": project_id})
-        self.samples.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+        """Drop the project's daily counts and samples; return how many documents."""
+        query = {"workspace_id": workspace_id, "project_id": project_id}
+        return self.stats.delete_many(query).deleted_count + (
+            self.samples.delete_many(query).deleted_count
+        )

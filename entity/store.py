@@ -38,16 +38,26 @@ REPOSITORIES = (
 
 
 class Store:
-    def __init__(self, uri, name, *, encryptor=None, files_root=None, provider_class=None):
+    def __init__(
+        self,
+        uri,
+        name,
+        *,
+        encryptor=None,
+        files_root=None,
+        provider_class=None,
+        timeout_s=None,
+    ):
         self.uri = uri
         self.name = name
+        self.timeout_s = timeout_s  # seconds an operation waits for an unreachable database
         self.encryptor = encryptor
         self.files_root = files_root
         self.provider_class = provider_class
 
     @property
     def db(self):
-        return database(self.uri, self.name)
+        return database(self.uri, self.name, self.timeout_s)
 
     def ensure_indexes(self):
         db = self.db

@@ -24,6 +24,7 @@ class ValidationRepository:
         db["validations"].create_index(
             [("workspace_id", 1), ("project_id", 1), ("started_at", DESCENDING)]
         )
+        db["validations"].create_index([("status", 1), ("started_at", 1)])  # the watchdog
 
     def start(self, workspace_id, project_id, kind, created_by=None):
         """Record a validation that is about to run; return its id."""
@@ -105,7 +106,25 @@ class ValidationRepository:
         )
 
     def delete_for_project(self, workspace_id, project_id):
-        self.collection.delete_many({"workspace_id": workspace_id, "project_id": project_id})
+        """Drop the project's validations; return how many."""
+        query = {"workspace_id": workspace_id, "project_id": project_id}
+        return self.collection.delete_many(query).deleted_count
+
+    def fail_if_running(self, workspace_id, validation_id, message):
+        """Mark a validation that stopped before its end failed, with why; True when it was
+        still ``running`` (a finished report is never overwritten)."""
+        result = self.collection.update_one(
+            {"_id": ObjectId(validation_id), "workspace_id": workspace_id, "status": "running"},
+            {"$set": {"status": "failed", "error": message, "finished_at": datetime.now(UTC)}},
+        )
+        return result.modified_count == 1
+
+    def running_since(self, cutoff, limit=100):
+        """Validations still ``running`` that started before ``cutoff`` (id, workspace)."""
+        cursor = self.collection.find(
+            {"status": "running", "started_at": {"$lt": cutoff}}, {"workspace_id": 1}
+        )
+        return [_with_id(doc) for doc in cursor.limit(limit)]
 
 
 def _with_id(doc):

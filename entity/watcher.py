@@ -88,7 +88,15 @@ class WatcherRepository:
         return self.get(workspace_id, project_id)
 
     def delete_for_project(self, workspace_id, project_id):
-        self.collection.delete_many({"_id": project_id, "workspace_id": workspace_id})
+        """Drop the project's watcher; return how many documents went (0 or 1)."""
+        query = {"_id": project_id, "workspace_id": workspace_id}
+        return self.collection.delete_many(query).deleted_count
+
+    def pause_for_project(self, workspace_id, project_id):
+        """Stop polling the project's folders (its deletion is under way)."""
+        self.collection.update_one(
+            {"_id": project_id, "workspace_id": workspace_id}, {"$set": {"active": False}}
+        )
 
     def claim_due(self, moment, next_at, limit=50):
         """Claim watchers due for a poll, one at a time; each returned one is ours to poll."""

@@ -100,9 +100,11 @@ class WorkspaceRepository:
         access_cache.forget()
 
     def delete(self, workspace_id):
-        self.members.delete_many({"workspace_id": workspace_id})
-        self.col.delete_one({"_id": object_id(workspace_id, "workspace")})
+        """Drop the workspace and its memberships; return how many documents."""
+        members = self.members.delete_many({"workspace_id": workspace_id}).deleted_count
+        found = self.col.delete_one({"_id": object_id(workspace_id, "workspace")}).deleted_count
         access_cache.forget()
+        return members + found
 
     def for_user_cached(self, user_id):
         """``for_user`` through the per-process access cache (for every page's header)."""

@@ -1,6 +1,7 @@
 from exception_layer.errors import (
     AppError,
     Conflict,
+    DatabaseUnavailable,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -9,11 +10,13 @@ from exception_layer.errors import (
     Unauthorized,
     UnprocessableEntity,
     ValidationError,
+    as_app_error,
 )
 
 __all__ = [
     "AppError",
     "Conflict",
+    "DatabaseUnavailable",
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
@@ -22,4 +25,5 @@ __all__ = [
     "Unauthorized",
     "UnprocessableEntity",
     "ValidationError",
+    "as_app_error",
 ]

@@ -6,6 +6,8 @@ traceback, a file system path or a line number; the handler in ``exception_layer
 turns them into an HTML page or a JSON body.
 """
 
+from pymongo.errors import ConnectionFailure
+
 
 class AppError(Exception):
     status_code = 500
@@ -77,3 +79,28 @@ class ServiceUnavailable(AppError):
     status_code = 503
     code = "unavailable"
     default_message = "This service cannot answer right now."
+    retry_after_s = None  # sent as Retry-After when set
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer (down, restarting, or unreachable over the network)."""
+
+    code = "database_unavailable"
+    default_message = (
+        "The database is unreachable right now, so this could not be done. "
+        "Try again in a few seconds."
+    )
+    retry_after_s = 5
+
+
+def as_app_error(exc):
+    """``exc`` as the AppError a person should read, or None when it is none of ours.
+
+    The database driver's connection failures (server selection timed out, connection
+    refused or reset) all mean the same thing to a person: the database is unreachable.
+    """
+    if isinstance(exc, AppError):
+        return exc
+    if isinstance(exc, ConnectionFailure):
+        return DatabaseUnavailable()
+    return None

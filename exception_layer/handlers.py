@@ -2,11 +2,13 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-from exception_layer.errors import AppError
+from exception_layer.errors import AppError, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,15 @@ def render_error(status, code, message, details=None):
     return render_template("error.html", status=status, message=message), status
 
 
+def render_app_error(error):
+    """An AppError's page or body, with ``Retry-After`` when it says when to come back."""
+    response, status = render_error(error.status_code, error.code, error.message, error.details)
+    response = make_response(response)
+    if getattr(error, "retry_after_s", None):
+        response.headers["Retry-After"] = str(error.retry_after_s)
+    return response, status
+
+
 def register_error_handlers(app):
     @app.errorhandler(AppError)
     def handle_app_error(error):
@@ -45,7 +56,19 @@ def register_error_handlers(app):
             logger.warning(
                 "error=%s status=%s message=%r", error.code, error.status_code, error.message
             )
-        return render_error(error.status_code, error.code, error.message, error.details)
+        return render_app_error(error)
+
+    @app.errorhandler(ConnectionFailure)
+    def handle_database_unreachable(error):
+        logger.warning(
+            "error=database_unavailable path=%s reason=%s: %.200s",
+            request.path,
+            type(error).__name__,
+            error,
+        )
+        if "_login_user" not in g:  # the page's header must not ask the database again
+            g._login_user = AnonymousUserMixin()
+        return render_app_error(DatabaseUnavailable())
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error):

@@ -11,9 +11,19 @@ PREDICTION_BATCHES = "prediction_batches"
 QUARANTINE = "quarantine"
 MODELS = "models"
 PREDICTIONS = "predictions"
+HELD_PREDICTIONS = "predictions_held"  # drifted batches kept back until an admin decides
+REPORTS = "reports"
 LOGS = "logs"
 
-PROJECT_FOLDERS = (TRAINING_BATCHES, PREDICTION_BATCHES, QUARANTINE, MODELS, PREDICTIONS, LOGS)
+PROJECT_FOLDERS = (
+    TRAINING_BATCHES,
+    PREDICTION_BATCHES,
+    QUARANTINE,
+    MODELS,
+    PREDICTIONS,
+    REPORTS,
+    LOGS,
+)
 
 BATCH_FOLDER = {"training": TRAINING_BATCHES, "prediction": PREDICTION_BATCHES}
 
@@ -33,3 +43,8 @@ def log_path(project, run):
     """The archived log of a run: ``logs/<kind>_<created>_<run id>.log``."""
     stamp = (run.created_at or datetime.now(UTC)).strftime("%Y%m%d_%H%M%S")
     return project_path(project.root, LOGS, f"{run.kind}_{stamp}_{run.id}.log")
+
+
+def report_path(project, version):
+    """The shareable HTML report of a model version: ``reports/model_v<n>.html``."""
+    return project_path(project.root, REPORTS, f"model_v{int(version)}.html")

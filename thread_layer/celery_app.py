@@ -7,14 +7,35 @@ in ``RunRepository.claim`` keeps a delivered-twice run from executing twice.
 
 import logging
 import os
+import sys
+from pathlib import Path
 
-from celery import Celery
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
+# Celery puts the working directory on sys.path only while it imports this module, then
+# removes that entry; a task's later imports (the app, a model being unpickled) need the
+# project's packages whatever the working directory, so an entry of our own stays at the end
+# (``remove`` takes the first of two equal entries, so Celery's removal leaves this one).
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+sys.path.append(PROJECT_ROOT)
+
+from celery import Celery  # noqa: E402 - after the path above, on purpose
+from celery.signals import (  # noqa: E402
+    setup_logging,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
+from pymongo.errors import ConnectionFailure  # noqa: E402
+
+from thread_layer.jobs import execute_claimed, fail_unclaimed  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 celery = Celery("ml_platform")
 _flask_app = None
+# A worker's own settings: recovery at start-up is left to redelivery (a run of a dead
+# worker comes back through Redis and is taken over by ``RunRepository.claim``).
+WORKER_CONFIG = {"RUN_RECOVERY": False, "EXECUTOR": "celery"}
+DB_RETRY_LIMIT = 10  # the database away before the claim: 10 more tries over about 5 minutes
 
 
 def configure(broker_url, visibility_timeout=3600):
@@ -50,8 +71,15 @@ def flask_app():
     if _flask_app is None:
         from app import create_app
 
-        _flask_app = create_app({"RUN_RECOVERY": False, "EXECUTOR": "celery"})
+        _flask_app = create_app(WORKER_CONFIG)
     return _flask_app
+
+
+@setup_logging.connect
+def _app_logging(**_):
+    """Leave logging to the app (``logging_layer.setup``, when the app is built): with a
+    receiver connected here Celery adds no root handler of its own, so each line is written
+    once, in the app's format, and ``--loglevel`` gives way to ``MLP_LOG_LEVEL``."""
 
 
 @worker_process_init.connect
@@ -62,8 +90,9 @@ def _fresh_clients(**_):
 
 
 @worker_ready.connect
-def _start_ticker(**_):
-    """Every Celery worker ticks schedules and watchers too (in its main process)."""
+def _start_background(**_):
+    """Every Celery worker ticks schedules, watchers and the run watchdog too, in its main
+    process (the pool children only execute runs)."""
     app = flask_app()
     if app.config["SCHEDULER"]:
         app.extensions["ticker"].start()
@@ -75,9 +104,33 @@ def _stop_ticker(**_):
         _flask_app.extensions["ticker"].stop()
 
 
-@celery.task(name="ml_platform.execute_run", acks_late=True, reject_on_worker_lost=True)
-def execute_run_task(run_id):
-    from thread_layer.jobs import execute_run
-
-    run = execute_run(flask_app().extensions["run_services"], run_id)
+@celery.task(name="ml_platform.execute_run", bind=True, acks_late=True, reject_on_worker_lost=True)
+def execute_run_task(self, run_id):
+    """Claim and execute a run. Whatever fails before the claim is not lost: the database
+    being away is retried with back-off; anything else marks the run failed with why."""
+    try:
+        services = flask_app().extensions["run_services"]
+        run = services.store.runs.claim(run_id)
+    except ConnectionFailure as exc:
+        if self.request.retries >= DB_RETRY_LIMIT:
+            raise
+        logger.warning("run_claim_retry run=%s reason=database unreachable", run_id)
+        raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
+    except Exception as exc:  # noqa: BLE001 - before the claim: record it on the run
+        fail_unclaimed(_failure_store(), run_id, exc)
+        return "failed"
+    if run is None:
+        logger.info("run_not_claimed run=%s", run_id)
+        return None
+    run = execute_claimed(services, run)
     return None if run is None else run.status
+
+
+def _failure_store():
+    """The store to record a failure before the claim: the app's, or (when the app itself
+    could not be built) one opened from the same settings."""
+    if _flask_app is not None:
+        return _flask_app.extensions["store"]
+    from app import open_store, settings_of
+
+    return open_store(settings_of(WORKER_CONFIG))

@@ -35,7 +35,13 @@ class ThreadExecutor:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         except (OSError, AttributeError):
             pass
-        return execute_run(self.services, run_id)
+        try:
+            return execute_run(self.services, run_id)
+        except Exception:  # noqa: BLE001 - a pool thread's boundary: say so, never lose it
+            # e.g. the database away at the claim: the run stays queued (start-up recovery
+            # takes it up again) or, claimed, its heartbeat stops and the watchdog settles it.
+            logger.exception("run_not_executed run=%s", run_id)
+            return None
 
 
 class CeleryExecutor:

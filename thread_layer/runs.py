@@ -131,7 +131,8 @@ def list_runs(store, workspace_id, project_id=None, trigger=None):
 
 
 def run_overview(store, workspace_id, run_id):
-    """The run with its project's name, its validation report and its model version."""
+    """The run with its project's name, its validation report, its model version, and the
+    details of its failure (type, message, error id: for admins' eyes)."""
     run = store.runs.get(workspace_id, run_id)
     validation = model = None
     if run.validation_id:
@@ -149,4 +150,5 @@ def run_overview(store, workspace_id, run_id):
         "project_name": project_names(store, workspace_id).get(run.project_id),
         "validation": validation,
         "model": model,
+        "error": store.runs.error_of(workspace_id, run.id) if run.status == "failed" else None,
     }

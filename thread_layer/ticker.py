@@ -1,5 +1,6 @@
-"""The ticker: every few seconds, in every serving process and Celery worker, fire the
-schedules that are due and poll the watched folders that are due.
+"""The ticker: every few seconds, in every serving process and Celery worker, settle runs
+whose heartbeat went stale (``thread_layer.watchdog``), fire the schedules that are due, poll
+the watched folders that are due, and wake the outbox sender for mail left behind.
 
 Correct with any number of processes ticking at once, with no leader: a due schedule is
 claimed with one atomic update that moves its ``next_run_at`` forward (``ScheduleRepository.
@@ -13,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from entity.run import SlotTaken, worker_identity
 from exception_layer.errors import AppError, Conflict, NotFound, ValidationError
@@ -42,10 +43,14 @@ class Ticker:
         watch_quiet_s=60,
         clock=utcnow,
         worker=None,
+        watchdog=None,
+        outbox=None,
     ):
         self.store = store
         self.executor = executor
         self.mailer = mailer
+        self.watchdog = watchdog  # a thread_layer.watchdog.Watchdog, or None
+        self.outbox = outbox  # a thread_layer.outbox.OutboxSender, or None
         self.tick_s = float(tick_s)
         self.watch_interval = timedelta(seconds=float(watch_interval_s))
         self.watch_quiet_s = float(watch_quiet_s)
@@ -86,14 +91,36 @@ class Ticker:
         return min(self.tick_s, max(0.05, (soonest - self.clock()).total_seconds()))
 
     def tick(self, moment=None):
-        """One pass: due schedules, claims left behind, due watchers."""
+        """One pass: stale runs first (so their training locks are free for this pass), due
+        schedules, claims left behind, due watchers, then mail left behind."""
         moment = moment or self.clock()
         self._pass_started = time.monotonic()
-        for step in (self.fire_due, self.retry_claims, self.poll_watchers):
+        steps = (
+            self.settle_stale,
+            self.fire_due,
+            self.retry_claims,
+            self.poll_watchers,
+            self.wake_outbox,
+        )
+        for step in steps:
             try:
                 step(moment)
+            except ConnectionFailure:  # every step needs the database: wait for the next tick
+                logger.warning("ticker_skipped step=%s reason=database unreachable", step.__name__)
+                return
             except Exception:  # noqa: BLE001 - the ticker's boundary: log, keep ticking
                 logger.exception("ticker_step_failed step=%s", step.__name__)
+
+    # -- the watchdog and the outbox -----------------------------------------------------
+    def settle_stale(self, moment):
+        """Runs and validations whose process stopped (by the wall clock, not ``moment``:
+        heartbeats are stamped with it)."""
+        if self.watchdog is not None:
+            self.watchdog.check()
+
+    def wake_outbox(self, moment):
+        if self.outbox is not None:
+            self.outbox.wake_if_due()
 
     # -- schedules ----------------------------------------------------------------------
     def fire_due(self, moment):

@@ -24,9 +24,21 @@ def create_token():
     body = json_body()
     email, password = field(body, "email"), field(body, "password")
     token, secret = accounts.token_for_credentials(
-        get_store(), email, password, field(body, "name", required=False) or "API"
+        get_store(),
+        email,
+        password,
+        field(body, "name", required=False) or "API",
+        field(body, "expires", required=False),
     )
-    return jsonify({"id": token.id, "name": token.name, "token": secret}), 201
+    return jsonify({**token.to_dict(), "token": secret}), 201
+
+
+@bp.get("/tokens")
+@require_login
+def list_tokens():
+    """The caller's personal tokens, with when each was last used and when it expires."""
+    tokens = accounts.user_tokens(get_store(), current_user)
+    return jsonify({"tokens": [token.to_dict() for token in tokens]})
 
 
 @bp.get("/me")

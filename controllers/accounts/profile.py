@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from controllers.access import require_login
 from controllers.context import get_store
+from entity.token import DEFAULT_EXPIRY, EXPIRY_LABELS
 from exception_layer.errors import AppError
 from project_library.accounts import service as accounts
 
@@ -13,7 +14,13 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 def _page(status=200, new_token=None):
     tokens = accounts.user_tokens(get_store(), current_user)
-    return render_template("account/profile.html", tokens=tokens, new_token=new_token), status
+    return render_template(
+        "account/profile.html",
+        tokens=tokens,
+        new_token=new_token,
+        expiry_labels=EXPIRY_LABELS,
+        default_expiry=DEFAULT_EXPIRY,
+    ), status
 
 
 @bp.get("")
@@ -61,7 +68,9 @@ def change_password():
 @require_login
 def create_token():
     try:
-        _, token = accounts.create_token(get_store(), current_user, request.form.get("name"))
+        _, token = accounts.create_token(
+            get_store(), current_user, request.form.get("name"), request.form.get("expires")
+        )
     except AppError as error:
         flash(error.message, "error")
         return _page(error.status_code)

@@ -1,6 +1,6 @@
-"""The outbox: run emails kept when no SMTP server is configured (site admins only)."""
+"""The outbox: every run email with its delivery state (site admins only)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from controllers.access import require_site_admin
 from controllers.context import get_store
@@ -11,4 +11,10 @@ bp = Blueprint("outbox", __name__)
 @bp.get("/admin/outbox")
 @require_site_admin
 def index():
-    return render_template("outbox/index.html", messages=get_store().outbox.latest())
+    outbox = get_store().outbox
+    return render_template(
+        "outbox/index.html",
+        messages=outbox.latest(),
+        counts=outbox.counts(),
+        smtp_server=current_app.config.get("MAIL_SERVER"),
+    )

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from controllers.access import require_role
 from controllers.context import actor, get_store, now, workspace, workspace_id
+from entity import validators
 from exception_layer.errors import AppError, ValidationError
 from project_library.automation import overview, schedules, watchers
 
@@ -70,10 +71,10 @@ def schedule_body(form, with_kind=True):
             raise ValidationError("Tick at least one day of the week.")
         body.update(every="week", days=days, time=time)
     elif preset == "hours":
-        hours = form.get("hours", "").strip()
-        if not hours.isdigit() or not 1 <= int(hours) <= 168:
-            raise ValidationError("Give the hours between two runs as a whole number, 1 to 168.")
-        body.update(every="hours", hours=int(hours))
+        hours = validators.whole_number(
+            form.get("hours", ""), "The hours between two runs", low=1, high=168
+        )
+        body.update(every="hours", hours=hours)
     elif preset == "cron":
         body["cron"] = form.get("cron", "").strip()
     else:

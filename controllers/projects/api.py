@@ -3,17 +3,19 @@
 import json
 from dataclasses import fields
 
-from flask import Response, request
+from flask import Response
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
 from controllers.context import actor, get_store, workspace_id
 from controllers.projects.common import kind_or_404
+from controllers.transfer import read_body
 from entity.project import SETTABLE_FIELDS, Project
 from entity.validation import BATCHES
 from exception_layer.errors import NotFound, ValidationError
 from project_library.projects import service
 from project_library.validation import service as validation
+from project_library.validation.schema import MAX_SCHEMA_BYTES, schema_too_large
 
 bp = api_blueprint("projects_api", __name__)
 
@@ -95,7 +97,7 @@ def get_schema(project_id, kind):
 @require_role("admin")
 def put_schema(project_id, kind):
     get_store().projects.get(workspace_id(), project_id)  # 404 before parsing input
-    text = request.get_data(cache=False, as_text=False)
+    text = read_body(MAX_SCHEMA_BYTES, schema_too_large().message)
     if not text.strip():
         raise ValidationError("Send the schema as the JSON body.")
     kind = kind_or_404(kind)

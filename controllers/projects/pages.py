@@ -7,6 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from controllers.access import require_role
 from controllers.context import actor, get_store, workspace_id
 from controllers.projects.common import TASK_LABELS, kind_or_404
+from controllers.transfer import check_body_length, upload_limit
+from entity import validators
 from entity.project import (
     DEFAULT_METRIC,
     DEFAULT_MISSING_MARKERS,
@@ -39,8 +41,9 @@ FORM_FIELDS = (
     "strict_headers",
     "notify_emails",
     "time_budget_s",
+    "drift_action",
 )
-OPTIONAL_FIELDS = {"connection_id", "task", "target", "metric"}
+OPTIONAL_FIELDS = {"connection_id", "task", "target", "metric", "drift_action"}
 
 
 @bp.app_context_processor
@@ -61,10 +64,8 @@ def _form_values(form):
         elif kind is bool:
             values[name] = bool(raw)
         elif kind is int:
-            if raw.strip() and not raw.strip().isdigit():
-                raise ValidationError("The time budget is a whole number of seconds.")
             if raw.strip():
-                values[name] = int(raw.strip())
+                values[name] = validators.whole_number(raw, "The time budget (seconds)")
         else:
             values[name] = raw.strip() or (None if name in OPTIONAL_FIELDS else "")
     if form.get("empty_is_missing"):
@@ -150,8 +151,9 @@ def import_form():
 @bp.post("/import")
 @require_role("admin")
 def import_zip():
-    upload = request.files.get("archive")
+    check_body_length()  # a zip import follows the upload rules of any file, before parsing
     try:
+        upload = request.files.get("archive")
         if upload is None or not upload.filename:
             raise ValidationError("Choose a zip file of the project folder.")
         project, summary = service.import_files(
@@ -163,6 +165,7 @@ def import_zip():
             target=request.form.get("target", "").strip() or None,
             task=request.form.get("task") or None,
             created_by=actor().id,
+            max_file_bytes=upload_limit(),
         )
     except AppError as error:
         flash(error.message, "error")

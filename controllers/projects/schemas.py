@@ -6,13 +6,16 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from controllers.access import require_role
 from controllers.context import get_store, workspace_id
 from controllers.projects.common import SAMPLE_BYTES, TASK_LABELS, kind_or_404
+from entity import validators
 from exception_layer.errors import AppError, ValidationError
 from project_library.projects import service
+from project_library.validation.samples import propose_schema
 from project_library.validation.schema import (
     CLASSIC_TYPE,
+    MAX_SCHEMA_BYTES,
+    MAX_STAMP_DIGITS,
     SchemaError,
     parse_schema,
-    propose_schema,
     schema_from_columns,
 )
 
@@ -55,7 +58,7 @@ def save_schema(project_id, kind):
             upload = request.files.get("schema_file")
             if upload is None or not upload.filename:
                 raise ValidationError("Choose a schema JSON file to upload.")
-            source = upload.read(SAMPLE_BYTES)
+            source = upload.read(MAX_SCHEMA_BYTES + 1)  # more: parse_schema's clear 413
         elif mode == "paste":
             pasted = source = request.form.get("schema_text", "")
             if not source.strip():
@@ -89,11 +92,12 @@ def _schema_from_table(form):
         {"name": n, "type": t, "position": p}
         for n, t, p in zip(names, types, positions, strict=False)
     ]
-    try:
-        date_length = int(form.get("date_length", "8"))
-        time_length = int(form.get("time_length", "6"))
-    except ValueError as exc:
-        raise ValidationError("The stamp lengths are whole numbers of digits.") from exc
+    date_length = validators.whole_number(
+        form.get("date_length", "8"), "The date stamp length", high=MAX_STAMP_DIGITS
+    )
+    time_length = validators.whole_number(
+        form.get("time_length", "6"), "The time stamp length", high=MAX_STAMP_DIGITS
+    )
     sample = form.get("sample_file_name", "").strip()
     if not sample:
         raise ValidationError("Give a sample file name, e.g. sales_01012024_120000.csv.")

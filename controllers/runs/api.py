@@ -1,12 +1,15 @@
 """JSON API for runs and model versions (documented in docs/api.md)."""
 
-from flask import g, request
+from flask import g, request, url_for
 
 from controllers.access import can, require_role
 from controllers.api_support import api_blueprint, field, json_body
 from controllers.context import actor, executor, get_store, secret, workspace_id
+from controllers.runs.models import report_response, svg_response
 from controllers.transfer import csv_response
-from project_library.models import promotion
+from exception_layer.errors import NotFound
+from project_library.models import promotion, reports
+from project_library.prediction import review
 from thread_layer import runs as service
 
 bp = api_blueprint("runs_api", __name__)
@@ -44,8 +47,12 @@ def list_runs(project_id):
 @bp.get("/runs/<run_id>")
 @require_role("viewer")
 def get_run(run_id):
-    run = get_store().runs.get(workspace_id(), run_id)
-    return run.to_dict(include_traceback=can("admin"))
+    store = get_store()
+    run = store.runs.get(workspace_id(), run_id)
+    body = run.to_dict()
+    if can("admin") and run.status == "failed":  # the traceback itself stays in the server log
+        body["error"] = store.runs.error_of(workspace_id(), run.id)
+    return body
 
 
 @bp.get("/runs/<run_id>/logs")
@@ -58,6 +65,29 @@ def run_logs(run_id):
 @require_role("admin")
 def cancel(run_id):
     return service.cancel_run(get_store(), workspace_id(), run_id).to_dict()
+
+
+@bp.get("/runs/<run_id>/drift")
+@require_role("viewer")
+def drift(run_id):
+    run = get_store().runs.get(workspace_id(), run_id)
+    if run.drift is None:
+        raise NotFound(
+            "This run has no drift report: only prediction runs with a model trained on this "
+            "version of the platform are checked."
+        )
+    return run.drift
+
+
+@bp.post("/runs/<run_id>/review")
+@require_role("admin")
+def decide(run_id):
+    store = get_store()
+    store.runs.get(workspace_id(), run_id)  # 404 before 400
+    words = {"release": "released", "discard": "discarded"}
+    decision = field(json_body(), "decision", kind=str)
+    run = review.decide(store, workspace_id(), run_id, words.get(decision, decision), actor())
+    return run.to_dict()
 
 
 @bp.get("/runs/<run_id>/predictions")
@@ -83,3 +113,43 @@ def models(project_id):
 def promote(project_id, version):
     record = promotion.promote(get_store(), secret(), workspace_id(), project_id, version, actor())
     return record.to_dict() | {"production": True}
+
+
+@bp.get("/projects/<project_id>/models/<version>/plots")
+@require_role("viewer")
+def plots(project_id, version):
+    project, record, report = reports.version_with_report(
+        get_store(), secret(), workspace_id(), project_id, version
+    )
+    if report is None:
+        raise NotFound(f"Model v{record.version} has no report: train a new version to get one.")
+    where = {"project_id": project.id, "version": record.version}
+    figures = [
+        {
+            "name": item["name"],
+            "title": item["title"],
+            "alt": item["alt"],
+            "svg_url": url_for("runs_api.plot_svg", name=item["name"], **where),
+            "data": item["data"],
+        }
+        for item in report["figures"]
+    ]
+    return {"version": record.version, "figures": figures, "tables": report.get("tables", {})}
+
+
+@bp.get("/projects/<project_id>/models/<version>/plots/<name>.svg")
+@require_role("viewer")
+def plot_svg(project_id, version, name):
+    _, _, report = reports.version_with_report(
+        get_store(), secret(), workspace_id(), project_id, version
+    )
+    return svg_response(reports.figure(report, name)["svg"])
+
+
+@bp.get("/projects/<project_id>/models/<version>/report")
+@require_role("viewer")
+def report(project_id, version):
+    project, record, body = reports.report_html(
+        get_store(), secret(), workspace_id(), project_id, version
+    )
+    return report_response(project, record, body)

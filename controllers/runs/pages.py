@@ -7,6 +7,7 @@ from controllers.context import actor, executor, get_store, workspace_id
 from controllers.transfer import csv_response
 from entity.run import TRIGGERS
 from exception_layer.errors import Conflict
+from project_library.prediction import review
 from project_library.training.metrics import GREATER_IS_BETTER, LABELS
 from thread_layer import runs as service
 
@@ -21,6 +22,8 @@ STATUS_BADGE = {
     "interrupted": "warn",
     "skipped": "muted",
     "missed": "warn",
+    "needs_review": "warn",
+    "discarded": "muted",
 }
 
 
@@ -79,7 +82,7 @@ def start(project_id):
 @require_role("viewer")
 def detail(run_id):
     values = service.run_overview(get_store(), workspace_id(), run_id)
-    return render_template("runs/detail.html", show_traceback=can("admin"), **values)
+    return render_template("runs/detail.html", show_error=can("admin"), **values)
 
 
 @bp.post("/runs/<run_id>/cancel")
@@ -88,6 +91,19 @@ def cancel(run_id):
     try:
         service.cancel_run(get_store(), workspace_id(), run_id)
         flash("Cancel requested: the run stops at its next step.", "info")
+    except Conflict as exc:
+        flash(exc.message, "warning")
+    return redirect(url_for("runs.detail", run_id=run_id))
+
+
+@bp.post("/runs/<run_id>/review")
+@require_role("admin")
+def decide(run_id):
+    decision = request.form.get("decision", "")
+    try:
+        run = review.decide(get_store(), workspace_id(), run_id, decision, actor())
+        words = "released into the predictions folder" if run.status == "succeeded" else "discarded"
+        flash(f"The held predictions were {words}.", "success")
     except Conflict as exc:
         flash(exc.message, "warning")
     return redirect(url_for("runs.detail", run_id=run_id))

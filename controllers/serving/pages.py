@@ -20,6 +20,7 @@ from flask import (
 from controllers.access import can, require_role
 from controllers.context import actor, get_store, now, workspace_id
 from entity.serving import BUCKETS_MS
+from entity.token import DEFAULT_EXPIRY, EXPIRY_LABELS
 from exception_layer.errors import AppError
 from project_library.projects import overview
 from project_library.serving import service, tokens
@@ -52,7 +53,12 @@ def create_token(project_id):
     project = _project(project_id)
     try:
         token, secret = tokens.create_token(
-            get_store(), workspace_id(), project.id, actor(), request.form.get("name")
+            get_store(),
+            workspace_id(),
+            project.id,
+            actor(),
+            request.form.get("name"),
+            request.form.get("expires"),
         )
     except AppError as error:
         flash(error.message, "error")
@@ -212,7 +218,13 @@ def _limits(config):
 
 def _token_rows(project):
     return [
-        {**tokens.to_json(t), "created": t.created_at, "last_used": t.last_used_at}
+        {
+            **tokens.to_json(t),
+            "created": t.created_at,
+            "last_used": t.last_used_at,
+            "expires": t.expires_at,
+            "expired": t.expired(),
+        }
         for t in tokens.project_tokens(get_store(), workspace_id(), project.id)
     ]
 
@@ -232,6 +244,8 @@ def _serving(project):
         "curl": curl_example(endpoint, columns),
         "curl_columns": min(len(columns), CURL_COLUMNS),
         "tokens": _token_rows(project) if admin else [],
+        "expiry_labels": EXPIRY_LABELS,
+        "default_expiry": DEFAULT_EXPIRY,
         "new_token": session.pop(_token_key(project.id), None) if admin else None,
         "stats": stats,
         "week": _week(stats),

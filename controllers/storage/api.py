@@ -3,22 +3,13 @@
 from flask import jsonify, request
 
 from controllers.access import require_role
-from controllers.api_support import api_blueprint, field, json_body
+from controllers.api_support import api_blueprint, field, json_body, query_number
 from controllers.context import actor, get_store, workspace_id
 from controllers.transfer import file_response, request_body
 from exception_layer.errors import StorageError, ValidationError
 from project_library.storage import connections, files
 
 bp = api_blueprint("storage_api", __name__)
-
-
-def _page_size():
-    raw = request.args.get("limit")
-    if raw is None:
-        return files.API_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise ValidationError("'limit' must be a whole number from 1 to 1000.")
-    return int(raw)
 
 
 @bp.get("/connections")
@@ -92,7 +83,10 @@ def test_connection(connection_id):
 def list_files(connection_id):
     storage = _storage(connection_id)
     listing = files.list_folder(
-        storage, request.args.get("path", ""), request.args.get("page"), _page_size()
+        storage,
+        request.args.get("path", ""),
+        request.args.get("page"),
+        query_number("limit", low=1, high=files.API_PAGE_SIZE, default=files.API_PAGE_SIZE),
     )
     return jsonify(
         {

@@ -73,13 +73,15 @@ def update_profile(store, user, display_name, notification_email):
     )
 
 
-def create_token(store, user, name):
-    return store.tokens.create(user.id, validators.text(name or "API token", "Token name"))
+def create_token(store, user, name, expires=None):
+    """A personal token living ``expires`` (see entity.token.EXPIRY_CHOICES; None: the default)."""
+    name = validators.text(name or "API token", "Token name")
+    return store.tokens.create(user.id, name, expires=expires)
 
 
-def token_for_credentials(store, email, password, name="API token"):
+def token_for_credentials(store, email, password, name="API token", expires=None):
     user = authenticate(store, email, password)
-    return create_token(store, user, name)
+    return create_token(store, user, name, expires)
 
 
 def create_team_workspace(store, user, name):

@@ -78,11 +78,14 @@ class _HashingWriter:
         return self.raw.write(view)
 
 
-def save_model(storage, models_folder, version, model, manifest, secret):
-    """Write ``v<version>/model.pkl`` then its signed manifest; return the manifest.
+def save_model(storage, models_folder, version, model, manifest, secret, attachments=None):
+    """Write ``v<version>/model.pkl``, its attachments, then the signed manifest; return it.
 
     ``manifest`` holds the caller's facts (metrics, estimator, schema, lineage, ids); this
     adds the artifact digest, library versions, creation time and the signature.
+    ``attachments`` maps a file name to its bytes (report figures, the drift profile): each
+    is written beside the model and its digest signed in the manifest, so it is verified on
+    every read like the model itself.
     """
     folder = version_folder(models_folder, version)
     manifest_path = project_path(folder, MANIFEST)
@@ -94,6 +97,7 @@ def save_model(storage, models_folder, version, model, manifest, secret):
         spool.seek(0)
         storage.write(project_path(folder, ARTIFACT), spool, length=writer.size)
         digest, size = writer.digest.hexdigest(), writer.size
+    attached = write_attachments(storage, folder, attachments or {})
     signed = {
         **manifest,
         "format": FORMAT,
@@ -101,11 +105,38 @@ def save_model(storage, models_folder, version, model, manifest, secret):
         "created_at": manifest.get("created_at") or datetime.now(UTC).isoformat(),
         "libraries": library_versions(),
         "artifact": {"file": ARTIFACT, "sha256": digest, "bytes": size, "serializer": "pickle"},
+        "attachments": attached,
     }
     signed["signature"] = {"algorithm": SIGNATURE_ALGORITHM, "value": sign(signed, secret)}
     storage.write_bytes(manifest_path, json.dumps(signed, indent=2, default=str).encode())
     logger.info("model_saved folder=%s version=%s bytes=%d", folder, version, size)
     return signed
+
+
+def write_attachments(storage, folder, attachments):
+    """Write each attachment into the version folder; return {name: {sha256, bytes}}."""
+    written = {}
+    for name, body in attachments.items():
+        if name in (ARTIFACT, MANIFEST) or "/" in name:
+            raise ValueError(f"attachment name {name!r} is reserved or not a plain file name")
+        storage.write_bytes(project_path(folder, name), body)
+        written[name] = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
+    return written
+
+
+def read_attachment(storage, models_folder, version, name, secret, expected=None):
+    """An attachment's bytes, refused unless the signed manifest lists it with this digest."""
+    manifest = read_manifest(storage, models_folder, version, secret, expected)
+    entry = (manifest.get("attachments") or {}).get(name)
+    if entry is None:
+        raise NotFound(f"Model version {version} has no {name}.")
+    try:
+        body = storage.read_bytes(project_path(version_folder(models_folder, version), name))
+    except NotFound:
+        raise _refuse(version, f"its {name} is missing") from None
+    if not hmac.compare_digest(hashlib.sha256(body).hexdigest(), str(entry.get("sha256"))):
+        raise _refuse(version, f"its {name} does not match the signed manifest")
+    return body
 
 
 def _refuse(version, why):

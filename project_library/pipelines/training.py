@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 from entity.model_version import ModelVersion
 from exception_layer.errors import NotFound, ValidationError
-from integration.layout import models_folder
+from integration.layout import models_folder, report_path
 from project_library.models import artifacts as model_store
 from project_library.pipelines.steps import lineage, validate
+from project_library.pipelines.version_files import REPORT, version_files
 from project_library.training.metrics import is_better
 from project_library.training.train import TrainingOptions, train
 from project_library.validation import batches as intake
@@ -43,17 +44,17 @@ def run_training(ctx):
         frame, training_options(project), log=ctx.log, cancel=ctx.cancel, progress=progress
     )
     del frame
-    ctx.step("save", 88, "Saving the model version")
+    ctx.step("report", 90, "Drawing the report and the drift reference")
     version = ctx.models.next_version(project.id)
     summary = trained.summary()
+    facts = manifest(ctx, result, summary)
+    attachments = version_files(project, version, trained, facts["created_at"], ctx.log)
+    ctx.step("save", 95, "Saving the model version")
     signed = model_store.save_model(
-        ctx.storage,
-        models_folder(project),
-        version,
-        trained.model,
-        manifest(ctx, result, summary),
-        ctx.secret,
+        ctx.storage, models_folder(project), version, trained.model, facts, ctx.secret, attachments
     )
+    if REPORT in attachments:
+        ctx.storage.write_bytes(report_path(project, version), attachments[REPORT])
     ctx.models.create(version_record(ctx, version, trained, summary, signed))
     promoted = should_promote(ctx, trained.metric, trained.metric_value)
     if promoted:
@@ -119,6 +120,8 @@ def version_record(ctx, version, trained, summary, signed):
         classes=summary["classes"],
         libraries=signed["libraries"],
         artifact=signed["artifact"],
+        attachments=signed["attachments"],
+        importance=trained.importance.to_dict()["features"] if trained.importance else [],
         folder=model_store.version_folder(models_folder(project), version),
         signature=signed["signature"]["value"],
     )

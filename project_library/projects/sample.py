@@ -1,5 +1,6 @@
 """The sample project: scikit-learn's breast-cancer data cut into dated batch files."""
 
+import io
 import json
 
 from integration.layout import PREDICTION_BATCHES, TRAINING_BATCHES, project_path
@@ -101,7 +102,9 @@ def create_sample_project(
         },
         created_by=created_by,
     )
-    project = create_project(projects, storage, project)
-    for folder, file_name, data in sample_files():
-        storage.write_bytes(project_path(project.root, folder, file_name), data)
-    return project
+
+    def write_files(created, write):
+        for folder, file_name, data in sample_files():
+            write(project_path(created.root, folder, file_name), io.BytesIO(data), len(data))
+
+    return create_project(projects, storage, project, then=write_files)

@@ -3,6 +3,8 @@ repositories and the project's storage, so every view calls one of these."""
 
 import logging
 
+from cloud_storage.paths import clean_path
+from entity import validators
 from entity.project import DEFAULT_METRIC, SETTABLE_FIELDS, Project, check_fields
 from entity.validation import BATCHES
 from exception_layer.errors import AppError, Conflict, ValidationError
@@ -29,6 +31,18 @@ def _check_connection(store, workspace_id, connection_id):
         store.connections.get(workspace_id, connection_id)  # NotFound if foreign
         return connection_id
     return default_connection_id(store, workspace_id)
+
+
+def _check_name(store, workspace_id, name):
+    if store.projects.find_by_name(workspace_id, name):
+        raise Conflict(f"A project named '{name}' already exists here.")
+
+
+def _clean_root(root, fallback):
+    """The project's folder: a safe storage path (``fallback`` when left empty)."""
+    if root is not None and not isinstance(root, str):
+        raise ValidationError("The project folder must be text.", details={"field": "root"})
+    return clean_path((root or "").strip("/ ") or fallback)
 
 
 def _check_root(store, workspace_id, connection_id, root, project_id=None):
@@ -81,7 +95,9 @@ def _check_columns(values, training):
 
 
 def create_project(store, workspace_id, values, created_by=None):
-    values = dict(values)
+    """Check everything, then lay out the folders and store the project: a create refused
+    for any reason writes nothing (``setup.create_project`` takes back a failed write)."""
+    values = {"name": "", **values}
     for batch in BATCHES:
         key = f"{batch}_schema"
         if values.get(key):
@@ -91,12 +107,11 @@ def create_project(store, workspace_id, values, created_by=None):
     apply_schema_inference(Project(workspace_id=workspace_id, name=""), values)
     if values.get("task") and not values.get("metric"):
         values["metric"] = DEFAULT_METRIC.get(values["task"])
-    check_fields(values)
+    values = check_fields(values)
     _check_columns(values, values.get("training_schema"))
+    _check_name(store, workspace_id, values["name"])
     values["connection_id"] = _check_connection(store, workspace_id, values.get("connection_id"))
-    values["root"] = (values.get("root") or "").strip("/ ") or project_setup.slug(
-        values.get("name") or ""
-    )
+    values["root"] = _clean_root(values.get("root"), project_setup.slug(values["name"]))
     _check_root(store, workspace_id, values["connection_id"], values["root"])
     project = Project(workspace_id=workspace_id, created_by=created_by, **values)
     storage = project_storage(store, project)
@@ -120,7 +135,7 @@ def update_project(store, workspace_id, project_id, values):
     if "connection_id" in values:
         values["connection_id"] = _check_connection(store, workspace_id, values["connection_id"])
     if "root" in values:
-        values["root"] = (values["root"] or "").strip("/ ") or project.root
+        values["root"] = _clean_root(values["root"], project.root)
     if "connection_id" in values or "root" in values:
         connection_id = values.get("connection_id", project.connection_id)
         root = values.get("root", project.root)
@@ -196,14 +211,24 @@ def create_sample(store, workspace_id, created_by=None, connection_id=None):
 
 
 def import_files(
-    store, workspace_id, files, *, name, connection_id=None, target=None, task=None, created_by=None
+    store,
+    workspace_id,
+    files,
+    *,
+    name,
+    connection_id=None,
+    target=None,
+    task=None,
+    created_by=None,
+    max_file_bytes=None,
 ):
+    """Create a project from a classic folder or zip (``files``); no batch file may be larger
+    than ``max_file_bytes`` (the upload limit), and a refused import writes nothing."""
     connection_id = _check_connection(store, workspace_id, connection_id)
-    name = (name or "").strip()
-    if not name:
+    if not (name or "").strip():
         raise ValidationError("Give the imported project a name.")
-    if store.projects.find_by_name(workspace_id, name):
-        raise Conflict(f"A project named '{name}' already exists here.")
+    name = validators.text(name, "Project name")
+    _check_name(store, workspace_id, name)
     root = project_setup.slug(name)
     _check_root(store, workspace_id, connection_id, root)
     probe = Project(workspace_id=workspace_id, name=name, connection_id=connection_id, root=root)
@@ -217,6 +242,7 @@ def import_files(
         target=target,
         task=task,
         created_by=created_by,
+        max_file_bytes=max_file_bytes,
     )
 
 

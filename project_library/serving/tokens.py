@@ -4,12 +4,17 @@ endpoint and nothing else. Shown once, stored as a hash, revocable."""
 from entity import validators
 
 
-def create_token(store, workspace_id, project_id, actor, name):
-    """(token entity, the token itself, which is shown once)."""
+def create_token(store, workspace_id, project_id, actor, name, expires=None):
+    """(token entity, the token itself, which is shown once); it lives ``expires`` (see
+    entity.token.EXPIRY_CHOICES; None: the default, 90 days)."""
     project = store.projects.get(workspace_id, project_id)
     name = validators.text(name or "Prediction token", "Token name")
     return store.tokens.create(
-        getattr(actor, "id", None), name, workspace_id=workspace_id, project_id=project.id
+        getattr(actor, "id", None),
+        name,
+        expires=expires,
+        workspace_id=workspace_id,
+        project_id=project.id,
     )
 
 
@@ -24,10 +29,4 @@ def revoke_token(store, workspace_id, project_id, token_id):
 
 
 def to_json(token):
-    return {
-        "id": token.id,
-        "name": token.name,
-        "hint": token.hint,
-        "created_at": token.created_at.isoformat() if token.created_at else None,
-        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
-    }
+    return token.to_dict()

@@ -36,15 +36,20 @@ class TrainedModel:
 
     def predict_with_proba(self, frame):
         """(predictions, probabilities or None), computing the probabilities only once."""
-        X = self.prepare(frame)
-        if self.classes is None or not hasattr(self.estimator, "predict_proba"):
-            return self.estimator.predict(X), None
-        proba = aligned_proba(self.estimator, X, self.classes)
-        if isinstance(self.estimator, PriorCorrected):
-            return prior_corrected(self.classes, proba, self.estimator.priors), proba
-        if hasattr(self.estimator, "named_steps"):  # one plain classifier: argmax is predict
-            return np.asarray(self.classes)[np.argmax(proba, axis=1)], proba
-        return self.estimator.predict(X), proba  # e.g. one model per cluster, each its rule
+        return predict_with_proba(self.estimator, self.prepare(frame), self.classes)
+
+
+def predict_with_proba(estimator, X, classes):
+    """(predictions, aligned probabilities or None) of a prepared frame, computing the
+    probabilities once and deriving the predictions from them where the rule allows."""
+    if classes is None or not hasattr(estimator, "predict_proba"):
+        return estimator.predict(X), None
+    proba = aligned_proba(estimator, X, classes)
+    if isinstance(estimator, PriorCorrected):
+        return prior_corrected(classes, proba, estimator.priors), proba
+    if hasattr(estimator, "named_steps"):  # one plain classifier: argmax is predict
+        return np.asarray(classes)[np.argmax(proba, axis=1)], proba
+    return estimator.predict(X), proba  # e.g. one model per cluster, each its rule
 
 
 def aligned_proba(estimator, X, classes):

@@ -20,6 +20,7 @@ from project_library.cancellation import check_cancel
 from project_library.training import metrics as metric_defs
 from project_library.training.cleaning import clean_training_table
 from project_library.training.clustering import train_clustered
+from project_library.training.evaluation import HeldOut, Importance, held_out, permutation
 from project_library.training.final import fit_final
 from project_library.training.model import TrainedModel, aligned_proba
 from project_library.training.problem import Clock, Problem, TrainingOptions
@@ -28,6 +29,8 @@ from project_library.training.splitting import holdout_mask
 
 __all__ = [
     "CandidateScore",
+    "HeldOut",
+    "Importance",
     "TrainedModel",
     "TrainingOptions",
     "TrainingResult",
@@ -38,6 +41,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STRATEGIES = ("auto", "cluster")
+# Permutation importance may take this share of the training's time so far (at least 1 s).
+IMPORTANCE_SHARE = 0.05
+IMPORTANCE_MIN_S = 1.0
 
 
 @dataclass
@@ -54,6 +60,9 @@ class TrainingResult:
     dropped_columns: dict
     strategy: str
     seconds: float
+    held_out: HeldOut | None = None
+    importance: Importance | None = None
+    reference: object = None  # the training split's features, for the drift profile
 
     def summary(self):
         return {
@@ -111,14 +120,15 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
         list(table.categorical_columns),
         classes,
     )
-    report, value = score_held_out(problem, fitted, X_test, y_test)
+    evaluation, value = score_held_out(problem, fitted, X_test, y_test)
     if progress:
-        progress(90, "Scored on the held-out split")
+        progress(90, "Measuring which columns the model relies on")
+    importance = measure_importance(problem, fitted, X_test, y_test)
     return TrainingResult(
         model=model,
         metric=metric,
         metric_value=round(float(value), 6),
-        metrics=report,
+        metrics=evaluation.metrics,
         estimator=fitted.name,
         estimator_label=fitted.label,
         params=fitted.params,
@@ -127,6 +137,9 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
         dropped_columns=table.dropped,
         strategy=options.strategy,
         seconds=clock.elapsed,
+        held_out=evaluation,
+        importance=importance,
+        reference=X_train,
     )
 
 
@@ -184,17 +197,43 @@ def select_and_fit(problem, progress):
 
 
 def score_held_out(problem, fitted, X_test, y_test):
-    """(full metric report, value of the selection metric) on the held-out rows."""
-    estimator, classes = fitted.estimator, problem.classes
-    predicted = estimator.predict(X_test)
-    classify = metric_defs.is_classification(problem.task)
-    proba = aligned_proba(estimator, X_test, classes) if classify else None
-    report = metric_defs.report(problem.task, y_test, predicted, proba, classes)
-    value = metric_defs.score(problem.metric, problem.task, y_test, predicted, proba, classes)
+    """(the held-out rows' predictions with the full metric report, selection metric value)."""
+    task, classes = problem.task, problem.classes
+    evaluation = held_out(task, problem.metric, classes, fitted.estimator, X_test, y_test, {})
+    predicted, proba = evaluation.predicted, evaluation.proba
+    report = metric_defs.report(task, y_test, predicted, proba, classes)
+    value = metric_defs.score(problem.metric, task, y_test, predicted, proba, classes)
     problem.log.info(
         "held_out estimator=%s %s", fitted.name, " ".join(f"{k}={v:.4f}" for k, v in report.items())
     )
-    return report, value
+    evaluation.metrics = report
+    return evaluation, value
+
+
+def measure_importance(problem, fitted, X_test, y_test):
+    """Permutation importance on the held-out rows, or None when it cannot be measured."""
+    try:
+        importance = permutation(
+            fitted.estimator,
+            X_test,
+            y_test,
+            task=problem.task,
+            metric=problem.metric,
+            classes=problem.classes,
+            budget_s=max(IMPORTANCE_MIN_S, IMPORTANCE_SHARE * problem.clock.elapsed),
+            random_state=problem.options.random_state,
+        )
+    except (ValueError, ArithmeticError, MemoryError) as exc:
+        problem.log.warning("importance skipped error=%s", f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    problem.log.info(
+        "importance features=%d repeats=%d rows=%d seconds=%.2f",
+        len(importance.features),
+        importance.repeats,
+        importance.rows,
+        importance.seconds,
+    )
+    return importance
 
 
 def row_counts(table, y_train, y_test):

@@ -1,10 +1,10 @@
 """The second, row-by-row reading of a file the fast parse could not take: it finds the
 rows and values a person needs to see (ragged rows, values of the wrong type)."""
 
-import csv
 import io
 from dataclasses import dataclass, field
 
+from project_library.validation.csv_rows import FieldTooLarge, rows
 from project_library.validation.findings import (
     MAX_COLUMN_REASONS,
     MAX_EXAMPLES,
@@ -88,17 +88,39 @@ def _type_reasons(scan, schema):
     return reasons
 
 
+def field_too_large(error, row, schema):
+    """The rejection of a file with a field over the csv limit at ``row`` (None: the header)."""
+    position = error.column
+    where = "The header" if row is None else f"Data row {row}"
+    if position <= len(schema.columns):
+        where += f", column {position} ('{schema.columns[position - 1].name}'),"
+    else:
+        where += f", column {position},"
+    return Reason(
+        "field_too_large",
+        f"{where} holds a field longer than {error.details['limit']:,} characters, the most a "
+        "CSV field may hold here: is a quote left open?",
+        {"row": row, **error.details},
+    )
+
+
 def collect_evidence(stream, schema, markers, check, required):
     """Read row by row and collect evidence: ragged rows and values of the wrong type."""
     scan = _Scan(columns=len(schema.columns))
     numeric = [i for i, c in enumerate(schema.columns) if c.type != "string"]
-    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    reader = rows(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    header_read = False
     try:
         next(reader, None)
+        header_read = True
         for row in reader:
             if row:
                 scan.rows += 1
                 _scan_row(scan, row, schema, markers, numeric)
+    except FieldTooLarge as exc:
+        check.reasons.append(field_too_large(exc, scan.rows + 1 if header_read else None, schema))
+        check.rows = scan.rows
+        return
     except UnicodeDecodeError:
         check.reasons.append(
             Reason(

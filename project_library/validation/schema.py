@@ -6,15 +6,18 @@ column's name and type. Columns are mapped BY POSITION: the n-th entry of ``ColN
 n-th column of every batch file, whatever the file's header says.
 """
 
-import csv
-import io
 import json
 import math
 import re
 from dataclasses import dataclass, field
 
-from exception_layer.errors import ValidationError
+from entity import validators
+from exception_layer.errors import PayloadTooLarge, ValidationError
 
+# A project document holds each schema twice (the classic dict and the text as uploaded), for
+# training and for prediction, within the database's 16 MB document limit.
+MAX_SCHEMA_BYTES = 1024 * 1024
+MAX_STAMP_DIGITS = 32
 TYPES = ("float", "integer", "string")
 _TYPE_SPELLINGS = {
     "float": "float",
@@ -39,7 +42,7 @@ _TYPE_SPELLINGS = {
     "object": "string",
 }
 CLASSIC_TYPE = {"float": "float", "integer": "Integer", "string": "varchar"}
-_STAMPED_NAME = re.compile(r"^(?P<prefix>.+?)_(?P<date>\d+)_(?P<time>\d+)\.csv$", re.IGNORECASE)
+STAMPED_NAME = re.compile(r"^(?P<prefix>.+?)_(?P<date>\d+)_(?P<time>\d+)\.csv$", re.IGNORECASE)
 _KEYS = (
     "SampleFileName",
     "LengthOfDateStampInFile",
@@ -125,43 +128,96 @@ def normalise_type(spelled):
 
 
 def file_prefix(sample_file_name):
-    match = _STAMPED_NAME.match(sample_file_name or "")
+    match = STAMPED_NAME.match(sample_file_name or "")
     if match:
         return match.group("prefix")
     stem = re.sub(r"\.csv$", "", sample_file_name or "", flags=re.IGNORECASE)
     return stem
 
 
-def _pairs_keeping_duplicates(pairs):
-    result, seen, duplicates = {}, set(), []
+class _Object(dict):
+    """A JSON object as parsed, remembering the keys it held more than once."""
+
+    duplicates = ()
+
+
+def _object_keeping_duplicates(pairs):
+    result, duplicates = _Object(), []
     for key, value in pairs:
-        if key in seen:
+        if key in result:
             duplicates.append(key)
-        seen.add(key)
         result[key] = value
-    if duplicates:
-        result["\0duplicates"] = duplicates
+    result.duplicates = duplicates
     return result
 
 
-def parse_schema(source):
-    """Parse a classic schema from JSON text, bytes or a dict; raise SchemaError in words."""
-    text = None
+def schema_too_large():
+    return PayloadTooLarge(
+        f"A schema can be at most {MAX_SCHEMA_BYTES // 1024} KB of JSON; this one is larger. "
+        "A schema lists column names and types: check that this is the right file."
+    )
+
+
+def _check_size(source):
+    """413 for a schema over MAX_SCHEMA_BYTES, whether it came as text, bytes or a dict."""
+    if isinstance(source, bytes):
+        size = len(source)
+    else:
+        text = (
+            source
+            if isinstance(source, str)
+            else json.dumps(source, ensure_ascii=False, default=str)
+        )
+        size = len(text) if len(text) * 4 <= MAX_SCHEMA_BYTES else len(_utf8(text))
+    if size > MAX_SCHEMA_BYTES:
+        raise schema_too_large()
+
+
+def _utf8(text):
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _decode(source):
+    """(data, text) of a schema given as JSON text, bytes or an already parsed dict."""
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise SchemaError(["The schema file is not UTF-8 text."]) from exc
-    if isinstance(source, str):
-        text = source
-        try:
-            data = json.loads(source, object_pairs_hook=_pairs_keeping_duplicates)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(
-                [f"This is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."]
-            ) from exc
-    else:
-        data = source
+    if not isinstance(source, str):
+        return source, None
+    try:
+        data = validators.json_document(
+            source, "The schema", object_pairs_hook=_object_keeping_duplicates
+        )
+    except ValidationError as exc:
+        raise SchemaError([exc.message]) from None
+    return data, source
+
+
+def _whole_number(values, key, problems, high=validators.INT64_MAX):
+    """``values[key]`` as a whole number from 0 to ``high`` (a float like 8.0 or text like
+    "8" too), or None with the problem in words."""
+    value = values[key]
+    if isinstance(value, float) and value.is_integer() and abs(value) <= high:
+        value = int(value)
+    try:
+        return validators.whole_number(value, f"'{key}'", high=high)
+    except ValidationError as exc:
+        problems.append(f"{exc.message[:-1]}, not {_shown(value)}.")
+        return None
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def parse_schema(source):
+    """Parse a classic schema from JSON text, bytes or a dict; raise SchemaError in words
+    (PayloadTooLarge for one over MAX_SCHEMA_BYTES)."""
+    _check_size(source)
+    data, text = _decode(source)
     if not isinstance(data, dict):
         raise SchemaError(["A schema is a JSON object with SampleFileName, ColName, ..."])
     problems = []
@@ -175,21 +231,19 @@ def parse_schema(source):
         else:
             values[key] = data[original]
     sample = values.get("SampleFileName")
-    if sample is not None and (not isinstance(sample, str) or not sample.strip()):
+    if "SampleFileName" in values and (not isinstance(sample, str) or not sample.strip()):
         problems.append("'SampleFileName' must be a file name such as data_01012024_120000.csv.")
     lengths = {}
     for key in ("LengthOfDateStampInFile", "LengthOfTimeStampInFile"):
         if key in values:
-            lengths[key] = _whole_number(values[key])
-            if lengths[key] is None or lengths[key] < 0:
-                problems.append(f"'{key}' must be a whole number, not {values[key]!r}.")
+            lengths[key] = _whole_number(values, key, problems, high=MAX_STAMP_DIGITS)
     columns = []
     col_names = values.get("ColName")
-    if col_names is not None:
+    duplicates = getattr(col_names, "duplicates", ())
+    if "ColName" in values:
         if not isinstance(col_names, dict):
             problems.append("'ColName' must map each column name to its type.")
         else:
-            duplicates = col_names.pop("\0duplicates", [])
             for name in duplicates:
                 problems.append(f"Column '{name}' appears more than once in ColName.")
             for position, (name, spelled) in enumerate(col_names.items(), start=1):
@@ -198,18 +252,16 @@ def parse_schema(source):
                     problems.append(f"Column {position} has an empty name.")
                 if kind is None:
                     problems.append(
-                        f"Column '{name}' has type {spelled!r}; use float, integer or varchar."
+                        f"Column '{name}' has type {_shown(spelled)}; "
+                        "use float, integer or varchar."
                     )
                     continue
                 columns.append(Column(str(name), kind, position, spelled))
             if not col_names:
                 problems.append("'ColName' lists no columns.")
-    declared = values.get("NumberofColumns")
-    if declared is not None:
-        count = _whole_number(declared)
-        if count is None:
-            problems.append(f"'NumberofColumns' must be a whole number, not {declared!r}.")
-        elif isinstance(col_names, dict) and count != len(col_names):
+    if values.get("NumberofColumns") is not None:
+        count = _whole_number(values, "NumberofColumns", problems)
+        if count is not None and isinstance(col_names, dict) and count != len(col_names):
             problems.append(
                 f"'NumberofColumns' says {count} but ColName lists "
                 f"{len(col_names) + len(duplicates)} columns."
@@ -223,18 +275,6 @@ def parse_schema(source):
         columns=columns,
         source_text=text,
     )
-
-
-def _whole_number(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def schema_from_columns(sample_file_name, date_length, time_length, rows):
@@ -301,23 +341,6 @@ def infer_task(column_type, values=None):
     return "regression", f"the target has {len(distinct)} distinct numeric values"
 
 
-def target_values(open_stream, position, limit=5000):
-    """Up to ``limit`` non-missing values of the column at ``position`` (0-based)."""
-    with open_stream() as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-        reader = csv.reader(text)
-        next(reader, None)
-        values = []
-        for index, row in enumerate(reader):
-            if index >= limit:
-                break
-            if len(row) > position:
-                value = row[position].strip().strip("'")
-                if value and value not in ("NULL", "?", "na", "NA"):
-                    values.append(value)
-        return values
-
-
 def _is_nan(value):
     return isinstance(value, float) and math.isnan(value)
 
@@ -328,57 +351,3 @@ def _is_number(value):
     except (TypeError, ValueError):
         return False
     return True
-
-
-def propose_schema(
-    sample_bytes, file_name, missing_markers=("", "NULL", "NA", "na", "?"), max_rows=5000
-):
-    """Propose a schema (and the column values seen) from the start of a sample CSV."""
-    text = sample_bytes.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise SchemaError(["The sample file is empty."]) from exc
-    markers = set(missing_markers)
-    seen = [[] for _ in header]
-    for index, row in enumerate(reader):
-        if index >= max_rows:
-            break
-        for position, value in enumerate(row[: len(header)]):
-            value = value.strip().strip("'")
-            if value not in markers:
-                seen[position].append(value)
-    if len(header) < 1 or not any(h.strip() for h in header):
-        raise SchemaError(["The sample file has no header row."])
-    names = []
-    for position, name in enumerate(header, start=1):
-        name = name.strip() or f"column_{position}"
-        while name in names:
-            name = f"{name}_{position}"
-        names.append(name)
-    match = _STAMPED_NAME.match(file_name or "")
-    if match:
-        sample, date_len, time_len = file_name, len(match["date"]), len(match["time"])
-    else:
-        stem = re.sub(r"\.csv$", "", file_name or "batch", flags=re.IGNORECASE)
-        stem = re.sub(r"[^A-Za-z0-9-]+", "_", stem).strip("_") or "batch"
-        sample, date_len, time_len = f"{stem}_01012024_120000.csv", 8, 6
-    rows = [
-        {"name": name, "type": _guess_type(values), "position": position}
-        for position, (name, values) in enumerate(zip(names, seen, strict=True), start=1)
-    ]
-    schema = schema_from_columns(sample, date_len, time_len, rows)
-    return schema, {name: values for name, values in zip(names, seen, strict=True)}
-
-
-def _guess_type(values):
-    if not values:
-        return "float"
-    try:
-        numbers = [float(v) for v in values]
-    except ValueError:
-        return "varchar"
-    if all(n.is_integer() for n in numbers) and not any("." in v for v in values):
-        return "Integer"
-    return "float"

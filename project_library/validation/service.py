@@ -5,7 +5,8 @@ from entity.validation import BATCHES
 from exception_layer.errors import AppError, ValidationError
 from integration.registry import project_storage
 from project_library.validation import batches as intake
-from project_library.validation.schema import infer_task, parse_schema, target_values
+from project_library.validation.samples import target_values
+from project_library.validation.schema import infer_task, parse_schema
 
 
 def validate(store, project, batch, created_by=None):
@@ -18,16 +19,22 @@ def validate(store, project, batch, created_by=None):
     try:
         storage = project_storage(store, project)
         result = intake.validate_batches(storage, project, batch, validation_id=validation_id)
-    except AppError as error:
-        reports.fail(project.workspace_id, validation_id, error.message)
+        result.status = "done"
+        if batch == "training":
+            _infer_task_from_values(store, project, storage, result)
+        data = result.to_dict()
+        data["created_by"] = created_by
+        reports.save(project.workspace_id, data)
+    except Exception as error:  # never left "running": the report says it failed, and why
+        reports.fail(project.workspace_id, validation_id, _reason(error))
         raise
-    result.status = "done"
-    if batch == "training":
-        _infer_task_from_values(store, project, storage, result)
-    data = result.to_dict()
-    data["created_by"] = created_by
-    reports.save(project.workspace_id, data)
     return reports.get(project.workspace_id, validation_id)
+
+
+def _reason(error):
+    if isinstance(error, AppError):
+        return error.message
+    return "The validation stopped on an unexpected error; it was logged on the server."
 
 
 def _infer_task_from_values(store, project, storage, result):

@@ -12,8 +12,6 @@ Columns are mapped BY POSITION. The file-name prefix is compared case-insensitiv
 stamps must be digits of exactly the declared lengths.
 """
 
-import codecs
-import csv
 import hashlib
 import io
 import re
@@ -22,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from project_library.validation.evidence import collect_evidence
+from project_library.validation.csv_rows import FieldTooLarge, first_row, looks_binary
+from project_library.validation.evidence import collect_evidence, field_too_large
 from project_library.validation.findings import (
     MAX_EXAMPLES,
     FileCheck,
@@ -126,15 +125,6 @@ def _sniff(stream):
     return head
 
 
-def _decodes(head):
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def verify(
     open_stream,
     name,
@@ -178,7 +168,7 @@ def verify(
 def _check_head(head, schema, strict_headers, check, required=()):
     if not head:
         return Reason("empty_file", "The file is empty (0 bytes).", {"size": 0}), None
-    if b"\0" in head or not _decodes(head):
+    if looks_binary(head):
         position = head.find(b"\0")
         return Reason(
             "not_text",
@@ -187,7 +177,10 @@ def _check_head(head, schema, strict_headers, check, required=()):
         ), None
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = first_row(text)
+    except FieldTooLarge as exc:
+        return field_too_large(exc, None, schema), None
     expected = len(schema.columns)
     if len(header) <= 1 < expected:
         found = {sep: first_line.count(sep) for sep in _OTHER_SEPARATORS}

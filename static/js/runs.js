@@ -8,9 +8,9 @@
   var pane = document.getElementById("logs");
   var cursor = 0;
   var finished = false;
-  var BADGE = { queued: "info", running: "accent", succeeded: "ok", failed: "bad", cancelled: "muted", interrupted: "warn", skipped: "muted", missed: "warn" };
+  var BADGE = { queued: "info", running: "accent", succeeded: "ok", failed: "bad", cancelled: "muted", interrupted: "warn", skipped: "muted", missed: "warn", needs_review: "warn", discarded: "muted" };
   var LABELS = { balanced_accuracy: "Balanced accuracy", f1_macro: "Macro F1", roc_auc: "ROC AUC", accuracy: "Accuracy", rmse: "RMSE", mae: "MAE", r2: "R²" };
-  var TERMINAL = ["succeeded", "failed", "cancelled", "interrupted", "skipped", "missed"];
+  var TERMINAL = ["succeeded", "failed", "cancelled", "interrupted", "skipped", "missed", "needs_review", "discarded"];
 
   function text(id, value) { var el = document.getElementById(id); if (el) el.textContent = value; }
 
@@ -79,6 +79,22 @@
     if (run.kind === "predict" && run.status === "succeeded") document.getElementById("download").classList.remove("hidden");
     document.querySelectorAll("form[action$='/cancel']").forEach(function (f) { f.remove(); });
     text("log-state", "");
+    if (run.kind === "predict" && (run.drifted !== null || run.status === "needs_review")) refreshSections();
+  }
+
+  // Sections drawn on the server once a run ends (drift, review, prediction distribution):
+  // fetch the page again and swap them in, so nobody has to reload.
+  function refreshSections() {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-server-section]").forEach(function (el) {
+          var next = fresh.getElementById(el.id);
+          if (next) el.replaceWith(document.importNode(next, true));
+        });
+      });
   }
 
   function poll() {

@@ -1,6 +1,9 @@
-"""A real SMTP server (aiosmtpd) on a free port that keeps every message it receives."""
+"""A real SMTP server (aiosmtpd) on a free port that keeps every message it receives, and a
+server that accepts connections and never answers."""
 
 import email
+import socket
+import threading
 import time
 
 import pytest
@@ -43,3 +46,38 @@ def smtp_server():
     controller.start()
     yield "127.0.0.1", port, inbox
     controller.stop()
+
+
+class SilentServer:
+    """A TCP server that accepts every connection and never says a word (no SMTP greeting):
+    the server that blocks a client without a timeout for good."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.accepted.append(connection)  # held open, never answered
+
+    def close(self):
+        for connection in self.accepted:
+            connection.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_smtp():
+    """Yields a SilentServer (its ``port``); closed after the test."""
+    server = SilentServer()
+    yield server
+    server.close()

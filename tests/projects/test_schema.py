@@ -2,13 +2,13 @@ import json
 
 import pytest
 
+from project_library.validation.samples import propose_schema
 from project_library.validation.schema import (
     SchemaError,
     infer_target,
     infer_task,
     normalise_type,
     parse_schema,
-    propose_schema,
     schema_from_columns,
 )
 

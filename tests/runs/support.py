@@ -4,6 +4,7 @@ import json
 import time
 
 from controllers.context import get_store
+from entity.run import FINISHED
 from integration import registry
 from integration.layout import project_path
 from tests.runs.data import table
@@ -80,7 +81,7 @@ def wait_for(
     client,
     headers,
     run_id,
-    statuses=("succeeded", "failed", "cancelled", "interrupted"),
+    statuses=FINISHED,
     timeout=180,
 ):
     deadline = time.monotonic() + timeout
@@ -109,3 +110,14 @@ def wait_step(client, headers, run_id, step, timeout=120):
         assert body["status"] in ("queued", "running"), body
         time.sleep(0.05)
     raise AssertionError(f"run {run_id} never reached step {step}")
+
+
+def train_project(client, team, app, task="binary", **extra):
+    """A project of ``task`` with its training batches written and one version trained:
+    (project, the generated frame, the file prefix)."""
+    admin = team.headers("admin")
+    project, frame, prefix = create_project(client, admin, task, **extra)
+    write_batches(app, team.workspace_id, project["id"], frame, prefix, "training")
+    done = wait_for(client, admin, start(client, admin, project["id"], "train")["id"])
+    assert done["status"] == "succeeded", done
+    return project, frame, prefix

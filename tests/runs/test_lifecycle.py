@@ -1,5 +1,10 @@
 """Cancel, start-up recovery, refused model files, and who may see and do what."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +20,8 @@ from tests.runs.support import (
     wait_step,
     write_batches,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def bigger(frame, copies=6, seed=0):
@@ -114,16 +121,81 @@ def test_refused_model_file_fails_prediction_clearly(client, team, app, damage):
     assert promote.status_code == 409
 
 
-def test_failed_run_shows_traceback_to_admins_only(client, team, app):
-    project, _, _ = create_project(client, team.headers("admin"), "binary")
-    with app.app_context():
-        get_db()["projects"].update_one({}, {"$set": {"task": "binary", "target": "missing"}})
+def test_a_failure_shows_type_message_and_error_id_the_traceback_stays_in_the_server_log(
+    client, team, app, caplog
+):
     admin = team.headers("admin")
+    project, frame, prefix = create_project(client, admin, "binary")
+    write_batches(app, team.workspace_id, project["id"], frame, prefix, "training")
+    with app.app_context():  # a stored value the code does not expect: an unexpected error
+        get_db()["projects"].update_one({}, {"$set": {"id_columns": 5}})
     done = wait_for(client, admin, start(client, admin, project["id"], "train")["id"])
     assert done["status"] == "failed"
+    assert done["message"] == "Unexpected error (TypeError); an admin can read the details."
+    error = done["error"]
+    assert error["type"] == "TypeError" and "not iterable" in error["message"] and error["id"]
+    assert "error_traceback" not in done and "Traceback" not in str(done)
+    logged = [
+        r for r in caplog.records if getattr(r, "exc_info", None) and error["id"] in r.msg % r.args
+    ]
+    assert len(logged) == 1 and logged[0].exc_info[0].__name__ == error["type"]
     viewer = client.get(f"/api/v1/runs/{done['id']}", headers=team.headers("viewer")).get_json()
-    assert "error_traceback" not in viewer
+    assert "error" not in viewer and "error_traceback" not in viewer
     assert "Traceback" not in viewer["message"] and "/" not in viewer["message"].split(":")[0]
+    team.login(client, "admin")
+    page = client.get(f"/runs/{done['id']}").get_data(as_text=True)
+    assert error["id"] in page and "Traceback" not in page and 'File "' not in page
+    logs = client.get(f"/api/v1/runs/{done['id']}/logs", headers=admin).get_json()["records"]
+    assert any(error["id"] in r["message"] for r in logs)
+    assert not any("Traceback" in r["message"] for r in logs)
+    viewer_page = team.login(app.test_client(), "viewer").get(f"/runs/{done['id']}")
+    assert viewer_page.status_code == 200 and error["id"] not in viewer_page.get_data(as_text=True)
+
+
+def test_a_cli_command_recovers_nothing_and_starts_no_ticker(client, team, app, app_config):
+    """``flask db uri`` builds the app in a process about to exit: a queued run stays
+    queued, a run left running by a gone process stays as it is, and nothing ticks."""
+    admin = team.headers("admin")
+    project, _, _ = create_project(client, admin, "regression")
+    with app.app_context():
+        runs = RunRepository(get_db())
+        queued = runs.create(
+            Run(workspace_id=team.workspace_id, project_id=project["id"], kind="train")
+        )
+        orphan = runs.collection.insert_one(
+            {
+                "workspace_id": team.workspace_id,
+                "project_id": project["id"],
+                "kind": "predict",
+                "status": "running",
+                "worker": "gone-host-name:1",
+                "heartbeat_at": None,
+            }
+        ).inserted_id
+    env = {
+        **os.environ,
+        "MLP_MONGODB_URI": app_config["MONGODB_URI"],
+        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
+        "MLP_DATA_DIR": app_config["DATA_DIR"],
+        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
+        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
+        "MLP_SCHEDULER": "true",
+        "MLP_TICK_SECONDS": "0.1",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "db", "uri"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert app_config["MONGODB_URI"] in done.stdout
+    assert "runs_recovered" not in done.stderr and "ticker_started" not in done.stderr
+    with app.app_context():
+        assert runs.get_by_id(queued.id).status == "queued"
+        assert runs.get_by_id(str(orphan)).status == "running"
 
 
 def test_viewer_reads_but_cannot_start_or_cancel(client, team, app):

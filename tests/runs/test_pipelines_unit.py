@@ -248,8 +248,10 @@ def test_training_then_prediction_end_to_end(world, caplog):
         "validate",
         "load",
         "train",
+        "report",
         "save",
     ]
+    assert {"figures.json", "report.html", "profile.json"} <= set(record.attachments)
     messages = [r.getMessage() for r in caplog.records if r.name == "test"]
     assert "step=validate Validating training batches" in messages
     assert not hasattr(ctx.log, "step")
@@ -270,7 +272,9 @@ def test_training_then_prediction_end_to_end(world, caplog):
     assert np.allclose(written["probability_no"] + written["probability_yes"], 1.0, atol=1e-5)
     assert ctx.validations.saved[result["validation_id"]]["kind"] == "prediction"
     assert promoted == []
-    assert [step for step, _ in progress][-1] == "write"
+    assert [step for step, _ in progress][-2:] == ["drift", "write"]
+    assert result["drift"]["drifted"] is False  # scored rows drawn like the training rows
+    assert result["drift_summary"].startswith("No drift")
 
 
 def test_prediction_without_a_production_model_is_refused(world):

@@ -32,14 +32,14 @@ def find_executable(name, extra_dirs=()):
 class ServiceProcess:
     """A background process started for tests, stopped (with its children) on ``stop``."""
 
-    def __init__(self, name, argv, ready, log_dir, env=None, timeout=60, cwd=None):
+    def __init__(self, name, argv, ready, log_dir, env=None, timeout=60, cwd=None, unset=()):
         self.name = name
         self.cwd = cwd
         self.argv = argv
         self.ready = ready
         self.timeout = timeout
         self.log_path = Path(log_dir) / f"{name}.log"
-        self.env = {**os.environ, **(env or {})}
+        self.env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset}
         self.proc = None
 
     def start(self):
@@ -96,7 +96,8 @@ def port_open(port, host="127.0.0.1"):
 
 
 def celery_worker_argv(root, name):
-    """A one-process Celery worker of the app, as the README starts one."""
+    """A named one-process Celery worker of the app, quiet on the network (no gossip or
+    mingle), for tests that run several; ``readme_celery_worker_argv`` is the README's."""
     return [
         sys.executable,
         "-m",
@@ -114,3 +115,13 @@ def celery_worker_argv(root, name):
         "--without-mingle",
         "--loglevel=INFO",
     ]
+
+
+README_CELERY_WORKER = ("celery", "-A", "thread_layer.celery_app", "worker", "--concurrency=2")
+
+
+def readme_celery_worker_argv():
+    """The worker exactly as the README starts one (run it from the project folder, with no
+    PYTHONPATH): the ``celery`` command, not ``python -m celery``, which would put the
+    working directory on sys.path for good and hide an import that only works from there."""
+    return [str(VENV_BIN / README_CELERY_WORKER[0]), *README_CELERY_WORKER[1:]]
