@@ -36,6 +36,7 @@ from project_library.reports.importance import importance_figure  # noqa: E402
 from project_library.reports.tables import class_table, regression_summary  # noqa: E402
 from project_library.training import evaluation  # noqa: E402
 from project_library.training import metrics as metric_defs  # noqa: E402
+from project_library.training import train as train_module  # noqa: E402
 from project_library.training.train import TrainingOptions, clean, split, train  # noqa: E402
 
 START, END = "<!-- bench:reports:start -->", "<!-- bench:reports:end -->"
@@ -72,8 +73,9 @@ def render_once(project, result, X_test, y_test):
     estimator, task, metric = result.model.estimator, project.task, result.metric
     classes = result.model.classes
     began = time.perf_counter()
+    budget = max(train_module.IMPORTANCE_MIN_S, train_module.IMPORTANCE_SHARE * result.seconds)
     importance = evaluation.permutation(
-        estimator, X_test, y_test, task=task, metric=metric, classes=classes
+        estimator, X_test, y_test, task=task, metric=metric, classes=classes, budget_s=budget
     )
     held = evaluation.held_out(task, metric, classes, estimator, X_test, y_test, result.metrics)
     scored = time.perf_counter()

@@ -15,6 +15,7 @@ WIDTH, HEIGHT = 720, 200
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 14, 30
 MAX_VERSIONS = 200
 MAX_VALIDATIONS = 60
+MAX_BAR_WIDTH = 28
 
 
 @dataclass
@@ -42,6 +43,14 @@ def _scale(values, low, high):
     return lambda value: low + (value - lo) / (hi - lo) * (high - low)
 
 
+def _padded(lo, hi):
+    """A value range with some room above and below, never empty (one version, or several
+    with the same score, still get a readable axis)."""
+    span = hi - lo
+    pad = span * 0.1 if span > 1e-12 else max(abs(hi) * 0.01, 0.01)
+    return lo - pad, hi + pad
+
+
 def _ticks(lo, hi, count=4):
     if hi - lo < 1e-12:
         return [lo]
@@ -63,7 +72,7 @@ def metric_history(store, workspace_id, project):
     values = [float(v.metric_value) for v in shown]
     times = [v.created_at.timestamp() for v in shown]
     x = _scale(times, PAD_LEFT, WIDTH - PAD_RIGHT)
-    lo, hi = min(values), max(values)
+    lo, hi = _padded(min(values), max(values))
     y = _scale([lo, hi], HEIGHT - PAD_BOTTOM, PAD_TOP)
     points = [
         {
@@ -106,7 +115,9 @@ def _time_ticks(versions, x):
     """At most six date labels along the time axis."""
     step = max(1, len(versions) // 6)
     picked = versions[::step]
-    return [{"x": x(v.created_at.timestamp()), "label": f"{v.created_at:%b %d}"} for v in picked]
+    span = versions[-1].created_at - versions[0].created_at
+    shape = "%H:%M" if span.total_seconds() < 2 * 86400 else "%b %d"
+    return [{"x": x(v.created_at.timestamp()), "label": f"{v.created_at:{shape}}"} for v in picked]
 
 
 def validation_history(store, workspace_id, project):
@@ -143,7 +154,7 @@ def validation_history(store, workspace_id, project):
 
 def _validation_bars(doc, accepted, rejected, left, slot, per_file):
     """One stacked bar: accepted files at the bottom, rejected ones on top."""
-    width = max(2.0, slot * 0.7)
+    width = min(max(2.0, slot * 0.7), MAX_BAR_WIDTH)
     left += (slot - width) / 2
     base = HEIGHT - PAD_BOTTOM
     when = doc.get("started_at")

@@ -4,11 +4,14 @@ history show them."""
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from controllers.context import get_store
+from entity.model_version import ModelVersion
 from integration.layout import report_path
-from tests.runs.support import project_storage, start, train_project, wait_for
+from tests.runs.support import create_project, project_storage, start, train_project, wait_for
 
 FIGURES = {
     "binary": {"confusion_matrix", "roc", "precision_recall", "calibration"},
@@ -88,3 +91,34 @@ def test_missing_version_and_figure_are_404(client, team, app):
     assert client.get(f"{base}/1/plots/roc.svg", headers=admin).status_code == 404
     assert client.get(f"{base}/99/plots", headers=admin).status_code == 404
     assert client.get(f"{base}/{2**70}/report", headers=admin).status_code == 404
+
+
+def test_fifty_versions_render_their_history_in_one_page_load(client, team, app):
+    admin = team.headers("admin")
+    project, _, _ = create_project(client, admin, "binary", name="fifty versions")
+    start_at = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        store = get_store()
+        for number in range(1, 51):
+            store.models.create(
+                ModelVersion(
+                    workspace_id=team.workspace_id,
+                    project_id=project["id"],
+                    version=number,
+                    metric="balanced_accuracy",
+                    metric_value=0.8 + number / 500,
+                    estimator_label="Extra trees",
+                    created_at=start_at + timedelta(days=number),
+                )
+            )
+        store.projects.set_production(team.workspace_id, project["id"], 42)
+        store.models.record_promotion(
+            team.workspace_id, project["id"], 42, "admin@example.com", "promoted by an admin"
+        )
+    team.login(client, "viewer")
+    page = client.get(f"/projects/{project['id']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert text.count('class="point') == 50
+    assert text.count("point-production") == 1
+    assert "Held-out Balanced accuracy of 50 versions" in text
