@@ -23,6 +23,7 @@ IMPORTANCE_REPEATS = 5
 IMPORTANCE_MIN_REPEATS = 2
 IMPORTANCE_PREDICTIONS = 400  # repeats x columns
 IMPORTANCE_MIN_ROWS = 200
+IMPORTANCE_MIN_COLUMNS = 20  # a table too wide for the budget still gets this many measured
 TIMING_ROWS = 2_000
 STACKED_ROWS = 200_000  # rows predicted in one call (shuffled copies stacked together)
 
@@ -82,8 +83,8 @@ def held_out(task, metric, classes, estimator, X_test, y_test, metrics_report):
     return HeldOut(task, metric, classes, np.asarray(y_test), predicted, proba, metrics_report)
 
 
-def _shuffled_scores(estimator, X, y, jobs, rng, score):
-    """The score with one column shuffled, for each (column, repeat) job.
+def _shuffled_scores(X, y, jobs, rng, score):
+    """The score for each job, a job being the columns shuffled together in one copy.
 
     Each chunk of jobs is stacked into one frame and predicted in one call: the pipeline's
     per-call overhead (column transforms, checks) is paid once per chunk, not once per job.
@@ -93,14 +94,42 @@ def _shuffled_scores(estimator, X, y, jobs, rng, score):
     scores = []
     for start in range(0, len(jobs), per_chunk):
         chunk = jobs[start : start + per_chunk]
-        parts = []
-        for column in chunk:
-            part = X.copy()
-            part[column] = X[column].to_numpy()[rng.permutation(rows)]
-            parts.append(part)
-        stacked = pd.concat(parts, ignore_index=True)
+        stacked = _stacked(X, chunk, rng)
         scores += score(stacked, np.tile(y, len(chunk)), len(chunk))
     return scores
+
+
+def _stacked(X, chunk, rng):
+    """``len(chunk)`` copies of ``X`` one under the other, copy ``i`` with the columns of
+    ``chunk[i]`` shuffled; built column by column with numpy (a wide table would otherwise
+    spend more time copying frames than predicting them)."""
+    rows, copies = len(X), len(chunk)
+    where = {}
+    for position, columns in enumerate(chunk):
+        for column in columns:
+            where.setdefault(column, []).append(position)
+    data = {}
+    for column in X.columns:
+        values = X[column].to_numpy()
+        tiled = np.tile(values, copies)
+        for position in where.get(column, ()):
+            tiled[position * rows : (position + 1) * rows] = values[rng.permutation(rows)]
+        data[column] = tiled
+    return pd.DataFrame(data, columns=X.columns)
+
+
+def screen(X, y, rng, score, baseline, keep):
+    """The ``keep`` columns most worth measuring, found by shuffling random groups of columns
+    together (one pass per group) and keeping the groups whose shuffle hurt most."""
+    columns = list(X.columns)
+    groups = [list(g) for g in np.array_split(rng.permutation(columns), max(2, keep // 4))]
+    drops = baseline - np.asarray(_shuffled_scores(X, y, groups, rng, score))
+    kept = []
+    for index in np.argsort(-drops, kind="stable"):
+        if len(kept) >= keep:
+            break
+        kept += groups[index]
+    return [c for c in columns if c in set(kept)]
 
 
 def seconds_per_row(estimator, X, classes):
@@ -128,8 +157,10 @@ def plan(columns, rows, seconds_per_row, budget_s):
 
 
 def permutation(estimator, X_test, y_test, *, task, metric, classes, budget_s=None, random_state=0):
-    """Permutation importance of every column of ``X_test`` on (a sample of) the held-out rows,
-    sized to take about ``budget_s`` seconds (None: no limit beyond the row cap)."""
+    """Permutation importance of the columns of ``X_test`` on (a sample of) the held-out rows,
+    sized to take about ``budget_s`` seconds (None: no limit beyond the row cap). A table
+    too wide for the budget is screened first (``screen``): only the columns whose group
+    mattered are measured one by one, and only they are in the result."""
     began = time.monotonic()
     rng = np.random.default_rng(random_state)
     X, y = X_test.reset_index(drop=True), np.asarray(y_test)
@@ -151,18 +182,18 @@ def permutation(estimator, X_test, y_test, *, task, metric, classes, budget_s=No
     with threads_for(len(X)):
         baseline = score(X, y, 1)[0]
         per_row = seconds_per_row(estimator, X, classes)
-        repeats, rows = plan(
-            len(columns),
-            min(len(X), IMPORTANCE_MAX_ROWS),
-            per_row,
-            float("inf") if budget_s is None else budget_s,
-        )
+        limit = float("inf") if budget_s is None else budget_s
+        repeats, rows = plan(len(columns), min(len(X), IMPORTANCE_MAX_ROWS), per_row, limit)
         if rows < len(X):
             chosen = np.sort(rng.choice(len(X), rows, replace=False))
             X, y = X.iloc[chosen].reset_index(drop=True), y[chosen]
             baseline = score(X, y, 1)[0]
-        jobs = [column for column in columns for _ in range(repeats)]
-        drops = baseline - np.asarray(_shuffled_scores(estimator, X, y, jobs, rng, score))
+        affordable = limit / max(per_row, 1e-9) / (repeats * rows)
+        if affordable < len(columns):  # too wide for the budget: measure the likely ones
+            keep = max(IMPORTANCE_MIN_COLUMNS, int(affordable))
+            columns = screen(X, y, rng, score, baseline, keep)
+        jobs = [[column] for column in columns for _ in range(repeats)]
+        drops = baseline - np.asarray(_shuffled_scores(X, y, jobs, rng, score))
     drops = np.nan_to_num(drops.reshape(len(columns), repeats))
     return Importance(
         metric=metric,
