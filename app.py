@@ -17,9 +17,15 @@ from controllers.accounts import api as accounts_api
 from controllers.accounts import auth, profile, workspaces
 from controllers.admin import cli as admin_cli
 from controllers.admin import outbox, users
+from controllers.audit import api as audit_api
+from controllers.audit import cli as audit_cli
+from controllers.audit import pages as audit_pages
+from controllers.audit import trail as audit_trail
 from controllers.automation import api as automation_api
 from controllers.automation import cli as automation_cli
 from controllers.automation import pages as automation_pages
+from controllers.deletion import api as deletion_api
+from controllers.deletion import pages as deletion_pages
 from controllers.extensions import csrf, limiter, login_manager
 from controllers.projects import api as projects_api
 from controllers.projects import cli as projects_cli
@@ -43,6 +49,7 @@ from integration.registry import provider_class
 from logging_layer.setup import configure_logging
 from project_library.serving.service import Server
 from settings import load_settings
+from thread_layer.deletion import DeletionRunner
 from thread_layer.executors import build_executor
 from thread_layer.jobs import RunServices
 from thread_layer.outbox import OutboxSender
@@ -72,6 +79,10 @@ BLUEPRINTS = (
     serving_api.bp,
     serving_pages.bp,
     automation_pages.bp,
+    deletion_api.bp,
+    deletion_pages.bp,
+    audit_pages.bp,
+    audit_api.bp,
     openapi.bp,
 )
 DASHBOARD_PANELS = (projects_pages.dashboard_panel, runs_pages.recent_runs_panel)
@@ -80,9 +91,11 @@ CLI_GROUPS = (
     admin_cli.db_group,
     projects_cli.projects_cli,
     storage_cli.keys,
+    storage_cli.storage_cli,
     automation_cli.schedules_cli,
     automation_cli.watch,
     automation_cli.scheduler_cli,
+    audit_cli.audit_cli,
 )
 
 
@@ -100,6 +113,7 @@ def create_app(config=None):
     register_template_helpers(app)
     register_commands(app)
     recover_interrupted_runs(app)
+    resume_deletions(app)
     start_ticker(app)
     return app
 
@@ -130,6 +144,7 @@ def open_store(config):
         files_root=str(Path(config["DATA_DIR"]) / "files"),
         provider_class=provider_class,
         timeout_s=config["MONGODB_TIMEOUT_SECONDS"],
+        audit_retention_days=config["AUDIT_RETENTION_DAYS"],
     )
     store.ensure_indexes()
     return store
@@ -185,6 +200,9 @@ def register_runs(app):
     )
     app.extensions["run_services"] = services
     app.extensions["run_executor"] = executor
+    app.extensions["deletion_runner"] = DeletionRunner(
+        store, heartbeat_s=services.heartbeat_s, stale_s=services.stale_s
+    )
     app.extensions["ticker"] = Ticker(
         store,
         executor,
@@ -194,6 +212,7 @@ def register_runs(app):
         watch_quiet_s=app.config["WATCH_QUIET"],
         watchdog=Watchdog(store, services.stale_s),
         outbox=app.extensions["outbox_sender"],
+        deletions=app.extensions["deletion_runner"],
     )
 
 
@@ -225,6 +244,12 @@ def recover_interrupted_runs(app):
         recover_runs(app.extensions["store"], app.extensions["run_executor"])
 
 
+def resume_deletions(app):
+    """Start-up step: finish the deletions a gone process left half done."""
+    if serving_process():
+        app.extensions["deletion_runner"].resume_stale()
+
+
 def start_ticker(app):
     """Start-up step: tick the watchdog, schedules, watchers and the outbox."""
     if app.config["SCHEDULER"] and serving_process():
@@ -233,6 +258,7 @@ def start_ticker(app):
 
 def register_blueprints(app):
     app.before_request(load_tenant)
+    app.after_request(audit_trail.record_denied)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.extensions["dashboard_panels"] = DASHBOARD_PANELS

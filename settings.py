@@ -52,6 +52,7 @@ DEFAULTS = {
     "MAIL_MAX_ATTEMPTS": 5,  # attempts before a mail is marked failed
     "EMBEDDED_DB_CACHE": "256M",
     "LOG_LEVEL": "INFO",
+    "AUDIT_RETENTION_DAYS": 365,  # audit events older than this are dropped (a TTL index)
 }
 
 

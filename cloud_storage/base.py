@@ -140,6 +140,15 @@ class CloudStorage(abc.ABC):
     def delete_folder(self, path):
         """Delete a folder and everything below it; NotFound when it does not exist."""
 
+    def delete_files(self, paths):
+        """Delete these files, as few requests as the provider allows; a file already gone
+        is fine (a deletion resumed after a crash deletes some twice)."""
+        for path in paths:
+            try:
+                self.delete_file(path)
+            except NotFound:
+                continue
+
     def delete(self, path):
         """Delete a file, or a folder recursively."""
         entry = self.stat(path)

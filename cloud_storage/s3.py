@@ -347,6 +347,12 @@ class S3Storage(CloudStorage):
         if not found:
             raise NotFound(f"There is no folder '{path}'.")
 
+    def delete_files(self, paths):
+        """One DeleteObjects request per 1,000 keys (S3 answers a missing key as deleted)."""
+        keys = [{"Key": clean_path(path)} for path in paths]
+        for start in range(0, len(keys), 1000):
+            self._delete_batch(keys[start : start + 1000])
+
     def _delete_batch(self, keys):
         response = self._call("delete_objects", Delete={"Objects": keys, "Quiet": True})
         if response.get("Errors"):

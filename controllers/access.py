@@ -65,6 +65,7 @@ def authenticate_bearer():
         )
     g._login_user = user  # flask-login's per-request user; the session is left untouched
     g.token_auth = True
+    g.token_id = token.id
 
 
 @login_manager.unauthorized_handler

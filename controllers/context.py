@@ -17,6 +17,11 @@ def executor():
     return current_app.extensions["run_executor"]
 
 
+def deletions():
+    """The deletion runner (``thread_layer.deletion``)."""
+    return current_app.extensions["deletion_runner"]
+
+
 def secret():
     return current_app.config["SECRET_KEY"]
 

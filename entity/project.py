@@ -128,6 +128,7 @@ class Project:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data["metric"] = self.effective_metric
+        data["deleting"] = bool(self.deletion_id)
         return data
 
 

@@ -286,8 +286,8 @@ class RunRepository:
         return [Run.from_document(d) for d in cursor]
 
     def ids_for_project(self, workspace_id, project_id):
-        cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
-        return [str(d["_id"]) for d in cursor.projection({"_id": 1})]
+        query = {"workspace_id": workspace_id, "project_id": project_id}
+        return [str(d["_id"]) for d in self.collection.find(query, {"_id": 1})]
 
     def delete_for_project(self, workspace_id, project_id):
         """Drop the project's runs and its training lock; return how many documents."""

@@ -5,8 +5,10 @@ use case, a job or a test receives it and reaches every collection through it. R
 are cheap views over the process's one MongoClient, so each property builds a fresh one.
 """
 
+from entity.audit import DEFAULT_RETENTION_DAYS, AuditRepository
 from entity.connection import ConnectionRepository
 from entity.db import database
+from entity.deletion import DeletionRepository
 from entity.model_version import ModelVersionRepository
 from entity.outbox import OutboxRepository
 from entity.project import ProjectRepository
@@ -34,6 +36,8 @@ REPOSITORIES = (
     ScheduleRepository,
     WatcherRepository,
     ServingRepository,
+    AuditRepository,
+    DeletionRepository,
 )
 
 
@@ -47,6 +51,7 @@ class Store:
         files_root=None,
         provider_class=None,
         timeout_s=None,
+        audit_retention_days=DEFAULT_RETENTION_DAYS,
     ):
         self.uri = uri
         self.name = name
@@ -54,6 +59,7 @@ class Store:
         self.encryptor = encryptor
         self.files_root = files_root
         self.provider_class = provider_class
+        self.audit_retention_days = audit_retention_days
 
     @property
     def db(self):
@@ -63,6 +69,7 @@ class Store:
         db = self.db
         for repository in REPOSITORIES:
             repository.ensure_indexes(db)
+        AuditRepository.ensure_retention(db, self.audit_retention_days)
 
     @property
     def users(self):
@@ -111,6 +118,14 @@ class Store:
     @property
     def serving(self):
         return ServingRepository(self.db)
+
+    @property
+    def audit(self):
+        return AuditRepository(self.db)
+
+    @property
+    def deletions(self):
+        return DeletionRepository(self.db)
 
     @property
     def connections(self):

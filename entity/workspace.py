@@ -89,6 +89,10 @@ class WorkspaceRepository:
             pass
         return [Workspace.from_doc(d) for d in self.col.find({"name": name_or_id}).limit(limit)]
 
+    def every(self):
+        """(id, name) of every workspace, for site-wide maintenance commands."""
+        return [(str(d["_id"]), d.get("name")) for d in self.col.find({}, {"name": 1})]
+
     def rename(self, workspace_id, name):
         self.col.update_one({"_id": object_id(workspace_id, "workspace")}, {"$set": {"name": name}})
         access_cache.forget()

@@ -6,6 +6,7 @@ from entity.run import KINDS, TRIGGERS, Run
 from exception_layer.errors import NotFound, ValidationError
 from integration.registry import project_storage
 from logging_layer import run_log
+from project_library.deletion.requests import refuse_if_deleting
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def new_run(
     if files not in (None, *FILE_CHOICES):
         raise ValidationError("'files' is 'new' or 'all'.", details={"field": "files"})
     project = store.projects.get(workspace_id, project_id)
+    refuse_if_deleting(project)
     return Run(
         workspace_id=workspace_id,
         project_id=project.id,

@@ -19,6 +19,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from entity.run import SlotTaken, worker_identity
 from exception_layer.errors import AppError, Conflict, NotFound, ValidationError
 from integration.registry import project_storage
+from project_library import audit
 from project_library.automation import timing
 from project_library.automation.watching import folder_listing, look
 from project_library.validation import service as validation
@@ -45,12 +46,14 @@ class Ticker:
         worker=None,
         watchdog=None,
         outbox=None,
+        deletions=None,
     ):
         self.store = store
         self.executor = executor
         self.mailer = mailer
         self.watchdog = watchdog  # a thread_layer.watchdog.Watchdog, or None
         self.outbox = outbox  # a thread_layer.outbox.OutboxSender, or None
+        self.deletions = deletions  # a thread_layer.deletion.DeletionRunner, or None
         self.tick_s = float(tick_s)
         self.watch_interval = timedelta(seconds=float(watch_interval_s))
         self.watch_quiet_s = float(watch_quiet_s)
@@ -101,6 +104,7 @@ class Ticker:
             self.retry_claims,
             self.poll_watchers,
             self.wake_outbox,
+            self.resume_deletions,
         )
         for step in steps:
             try:
@@ -117,6 +121,11 @@ class Ticker:
         heartbeats are stamped with it)."""
         if self.watchdog is not None:
             self.watchdog.check()
+
+    def resume_deletions(self, moment):
+        """Finish the deletions whose process died (``thread_layer.deletion``)."""
+        if self.deletions is not None:
+            self.deletions.resume_stale()
 
     def wake_outbox(self, moment):
         if self.outbox is not None:
@@ -217,7 +226,7 @@ class Ticker:
         active = self.store.runs.active(project.workspace_id, project.id, schedule.kind)
         if active is None:
             try:
-                return start_run(
+                run = start_run(
                     self.store,
                     self.executor,
                     project.workspace_id,
@@ -226,6 +235,7 @@ class Ticker:
                     None,
                     **options,
                 )
+                return _audited_start(self.store, run, "scheduler")
             except SlotTaken:
                 raise
             except Conflict as exc:  # a training started meanwhile
@@ -317,7 +327,21 @@ class Ticker:
             logger.info("watcher_waits project=%s reason=%s", project.id, exc.message)
             return None
         logger.info("watcher_started project=%s run=%s files=%d", project.id, run.id, len(names))
+        _audited_start(self.store, run, "watcher")
         return {"run_id": run.id, "batch": batch, "files": names, "at": at}
+
+
+def _audited_start(store, run, actor):
+    """Record ``run.start`` by the system actor that started ``run``; return the run."""
+    audit.record(
+        store,
+        workspace_id=run.workspace_id,
+        actor=actor,
+        action="run.start",
+        target=audit.target_of("run", run.id, run.kind),
+        details={"project_id": run.project_id, "kind": run.kind},
+    )
+    return run
 
 
 def _watched(watcher):

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from controllers.access import require_login
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.audit.trail import audit, target
 from controllers.context import get_store, workspace_id
 from controllers.extensions import limiter
 from project_library.accounts import service as accounts
@@ -29,6 +30,10 @@ def create_token():
         password,
         field(body, "name", required=False) or "API",
         field(body, "expires", required=False),
+    )
+    owner = {"type": "user", "id": token.user_id, "email": email}
+    audit(
+        "token.create", target=target("token", token.id, token.name), actor=owner, workspace_id=None
     )
     return jsonify({**token.to_dict(), "token": secret}), 201
 

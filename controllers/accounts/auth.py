@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from controllers.audit.trail import audit, target
 from controllers.context import get_store
 from controllers.extensions import limiter
 from exception_layer.errors import AppError, Unauthorized
@@ -46,6 +47,7 @@ def register_post():
         flash(error.message, "error")
         return render_template("auth/register.html", form=form), error.status_code
     login_user(user)
+    audit("auth.register", target=target("user", user.id, user.email), workspace_id=None)
     flash("Welcome! Your personal workspace is ready.", "success")
     return redirect(url_for("dashboard.index"))
 
@@ -64,14 +66,19 @@ def login_post():
     try:
         user = accounts.authenticate(get_store(), form.get("email", ""), form.get("password", ""))
     except Unauthorized as error:
+        attempted = {"type": "user", "id": None, "email": form.get("email", "")[:200]}
+        audit("auth.sign_in", outcome="failed", actor=attempted, workspace_id=None)
         flash(error.message, "error")
         return render_template("auth/login.html", form=form, next=form.get("next", "")), 401
     login_user(user, remember=form.get("remember") == "on")
+    audit("auth.sign_in", target=target("user", user.id, user.email), workspace_id=None)
     return redirect(_safe_next(form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        audit("auth.sign_out", target=target("user", current_user.id), workspace_id=None)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from controllers.access import require_login
+from controllers.audit.trail import audit, target
 from controllers.context import get_store
 from entity.token import DEFAULT_EXPIRY, EXPIRY_LABELS
 from exception_layer.errors import AppError
@@ -58,8 +59,10 @@ def change_password():
             get_store(), current_user, form.get("current_password"), form.get("new_password")
         )
     except AppError as error:
+        audit("auth.password_change", outcome="failed", workspace_id=None)
         flash(error.message, "error")
         return _page(error.status_code)
+    audit("auth.password_change", target=target("user", current_user.id), workspace_id=None)
     flash("Password changed.", "success")
     return redirect(url_for("account.profile"))
 
@@ -68,12 +71,13 @@ def change_password():
 @require_login
 def create_token():
     try:
-        _, token = accounts.create_token(
+        created, token = accounts.create_token(
             get_store(), current_user, request.form.get("name"), request.form.get("expires")
         )
     except AppError as error:
         flash(error.message, "error")
         return _page(error.status_code)
+    audit("token.create", target=target("token", created.id, created.name), workspace_id=None)
     session["new_token"] = token  # shown once, on the page we redirect to
     return redirect(url_for("account.profile"))
 
@@ -82,5 +86,6 @@ def create_token():
 @require_login
 def revoke_token(token_id):
     accounts.revoke_token(get_store(), current_user, token_id)
+    audit("token.revoke", target=target("token", token_id), workspace_id=None)
     flash("Token revoked.", "success")
     return redirect(url_for("account.profile"))

@@ -3,10 +3,11 @@
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from controllers.access import require_login, require_role
+from controllers.audit.trail import audit, target
 from controllers.context import get_store, workspace_id
 from entity.workspace import ROLES
 from exception_layer.errors import AppError
@@ -51,6 +52,7 @@ def create():
     except AppError as error:
         flash(error.message, "error")
         return render_template("workspaces/new.html"), error.status_code
+    audit("workspace.create", target=target("workspace", workspace), workspace_id=workspace.id)
     flash(f"Workspace “{workspace.name}” created. Invite your colleagues below.", "success")
     return redirect(url_for("workspaces.settings"))
 
@@ -65,11 +67,18 @@ def switch():
 @bp.post("/rename")
 @require_role("owner")
 def rename():
+    before = {"name": g.workspace.name}
     try:
         accounts.rename_workspace(get_store(), workspace_id(), request.form.get("name"))
     except AppError as error:
         flash(error.message, "error")
         return _settings_page(error.status_code)
+    audit(
+        "workspace.rename",
+        target=target("workspace", g.workspace),
+        before=before,
+        after={"name": request.form.get("name", "").strip()},
+    )
     flash("Workspace renamed.", "success")
     return redirect(url_for("workspaces.settings"))
 
@@ -99,6 +108,11 @@ def invite():
     except AppError as error:
         flash(error.message, "error")
         return _settings_page(error.status_code)
+    audit(
+        "member.invite",
+        target=target("user", person.id, person.email),
+        after={"role": request.form.get("role", "viewer")},
+    )
     flash(f"{person.email} is now a member of this workspace.", "success")
     return redirect(url_for("workspaces.settings"))
 
@@ -113,6 +127,11 @@ def set_role(user_id):
             raise
         flash(error.message, "error")
         return _settings_page(error.status_code)
+    audit(
+        "member.role_change",
+        target=target("user", user_id),
+        after={"role": request.form.get("role")},
+    )
     flash("Role changed.", "success")
     return redirect(url_for("workspaces.settings"))
 
@@ -127,5 +146,6 @@ def remove(user_id):
             raise
         flash(error.message, "error")
         return _settings_page(error.status_code)
+    audit("member.remove", target=target("user", user_id))
     flash("Member removed.", "success")
     return redirect(url_for("workspaces.settings"))

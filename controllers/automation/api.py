@@ -4,6 +4,7 @@ from flask import jsonify
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, json_body
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, now, workspace, workspace_id
 from project_library.automation import schedules, watchers
 
@@ -17,7 +18,11 @@ def create_schedule(project_id):
     created = schedules.create_schedule(
         get_store(), workspace(), project_id, json_body(), actor(), now()
     )
-    return jsonify(schedules.to_json(created)), 201
+    after = schedules.to_json(created)
+    audit(
+        "schedule.create", target=target("schedule", created.id, created.description), after=after
+    )
+    return jsonify(after), 201
 
 
 @bp.get("/projects/<project_id>/schedules")
@@ -36,15 +41,24 @@ def get_schedule(project_id, schedule_id):
 @bp.patch("/projects/<project_id>/schedules/<schedule_id>")
 @require_role("admin")
 def update_schedule(project_id, schedule_id):
-    _schedule(project_id, schedule_id)  # 404 before 400
+    before = schedules.to_json(_schedule(project_id, schedule_id))  # 404 before 400
     updated = schedules.update_schedule(get_store(), workspace(), schedule_id, json_body(), now())
-    return jsonify(schedules.to_json(updated))
+    after = schedules.to_json(updated)
+    audit(
+        "schedule.update",
+        target=target("schedule", updated.id, updated.description),
+        before=before,
+        after=after,
+    )
+    return jsonify(after)
 
 
 @bp.delete("/projects/<project_id>/schedules/<schedule_id>")
 @require_role("admin")
 def delete_schedule(project_id, schedule_id):
-    schedules.delete_schedule(get_store(), workspace_id(), _schedule(project_id, schedule_id).id)
+    schedule = _schedule(project_id, schedule_id)
+    schedules.delete_schedule(get_store(), workspace_id(), schedule.id)
+    audit("schedule.delete", target=target("schedule", schedule.id, schedule.description))
     return "", 204
 
 
@@ -59,6 +73,7 @@ def get_watch(project_id):
 def put_watch(project_id):
     get_store().projects.get(workspace_id(), project_id)  # 404 before 400
     state = watchers.configure_watch(get_store(), workspace_id(), project_id, json_body(), now())
+    audit("watcher.update", target=target("project", project_id), after=watchers.to_json(state))
     return jsonify(watchers.to_json(state))
 
 

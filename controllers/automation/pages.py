@@ -9,6 +9,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from werkzeug.datastructures import MultiDict
 
 from controllers.access import require_role
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, now, workspace, workspace_id
 from entity import validators
 from exception_layer.errors import AppError, ValidationError
@@ -193,6 +194,11 @@ def create_schedule(project_id):
     except ValidationError as error:
         flash(error.message, "error")
         return _form_page(project, request.form, status=error.status_code)
+    audit(
+        "schedule.create",
+        target=target("schedule", created.id, created.description),
+        after=schedules.to_json(created),
+    )
     flash(f"Schedule added: {created.description}.", "success")
     return _back(project.id)
 
@@ -219,6 +225,12 @@ def update_schedule(project_id, schedule_id):
     except ValidationError as error:
         flash(error.message, "error")
         return _form_page(_project(project_id), request.form, current, error.status_code)
+    audit(
+        "schedule.update",
+        target=target("schedule", updated.id, updated.description),
+        before=current,
+        after=schedules.to_json(updated),
+    )
     flash(f"Schedule saved: {updated.description}.", "success")
     return _back(project_id)
 
@@ -228,6 +240,7 @@ def update_schedule(project_id, schedule_id):
 def pause_schedule(project_id, schedule_id):
     schedule = _schedule(project_id, schedule_id)
     schedules.set_paused(get_store(), workspace_id(), schedule.id, True, now())
+    audit("schedule.pause", target=target("schedule", schedule.id, schedule.description))
     flash(f"Paused: {schedule.description}. It runs again once resumed.", "info")
     return _back(project_id)
 
@@ -237,6 +250,7 @@ def pause_schedule(project_id, schedule_id):
 def resume_schedule(project_id, schedule_id):
     schedule = _schedule(project_id, schedule_id)
     schedules.set_paused(get_store(), workspace_id(), schedule.id, False, now())
+    audit("schedule.resume", target=target("schedule", schedule.id, schedule.description))
     flash(f"Resumed: {schedule.description}. Slots passed while paused are not caught up.", "info")
     return _back(project_id)
 
@@ -246,6 +260,7 @@ def resume_schedule(project_id, schedule_id):
 def delete_schedule(project_id, schedule_id):
     schedule = _schedule(project_id, schedule_id)
     schedules.delete_schedule(get_store(), workspace_id(), schedule.id)
+    audit("schedule.delete", target=target("schedule", schedule.id, schedule.description))
     flash(f"Schedule deleted: {schedule.description}.", "success")
     return _back(project_id)
 
@@ -281,6 +296,7 @@ def watch(project_id):
     except AppError as error:
         flash(error.message, "error")
         return _back(project.id)
+    audit("watcher.update", target=target("project", project), after=watchers.to_json(state))
     flash(_watch_words(state), "success")
     return _back(project.id)
 

@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of the JSON API, served at ``GET /api/v1/openapi.json``.
 
 One source: this package builds the document, one module per area of ``controllers``
-(``accounts``, ``projects``, ``runs``, ``automation``, ``serving``, ``storage``); ``docs/api.md``
+(``accounts``, ``projects``, ``runs``, ``automation``, ``serving``, ``storage``,
+``audit``); ``docs/api.md``
 tells the same operations in words, and ``tests/api/test_openapi.py`` checks that the
 document's paths and methods are exactly the app's ``/api/v1`` routes, so the contract cannot
 drift from the code. Every integer query parameter declared here is range-checked before its
@@ -13,12 +14,21 @@ from functools import cache
 
 from flask import Blueprint, jsonify
 
-from controllers.openapi import accounts, automation, projects, runs, serving, storage
+from controllers.openapi import (
+    accounts,
+    audit,
+    automation,
+    deletion,
+    projects,
+    runs,
+    serving,
+    storage,
+)
 from controllers.openapi.building import ERROR_WORDS, json_response, path_parameters, ref
 from controllers.openapi.components import schemas
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
-AREAS = (accounts, projects, runs, automation, serving, storage)
+AREAS = (accounts, projects, runs, automation, serving, storage, audit, deletion)
 
 
 @cache

@@ -1,6 +1,7 @@
 """The named schemas of the OpenAPI document (components.schemas)."""
 
 from controllers.openapi.building import ID, TEXT, TIME, nullable, obj, ref
+from entity.deletion import FILE_CHOICES, STATES, TARGETS
 from entity.project import DRIFT_ACTIONS, STRATEGIES, TASKS
 from entity.run import KINDS
 from entity.schedule import OVERLAP
@@ -80,6 +81,8 @@ def schemas():
             workspace_id=ID,
             **project_fields,
             production_version=nullable("integer"),
+            deletion_id=nullable("string"),
+            deleting={"type": "boolean"},
             created_by=nullable("string"),
             created_at=TIME,
             updated_at=TIME,
@@ -95,6 +98,31 @@ def schemas():
             error=nullable("string"),
             files={"type": "array", "items": {"type": "object"}},
             started_at=TIME,
+            finished_at=TIME,
+        ),
+        "Deletion": obj(
+            ["id", "workspace_id", "target", "state", "counts"],
+            id=ID,
+            workspace_id=ID,
+            target=obj(
+                ["type", "id"],
+                type={"enum": list(TARGETS)},
+                id=ID,
+                name=nullable("string"),
+            ),
+            files={"enum": list(FILE_CHOICES)},
+            requested_by={"type": "object"},
+            state={"enum": list(STATES)},
+            step=TEXT,
+            counts=obj(
+                ["objects", "records"],
+                objects={"type": "integer"},
+                records={"type": "integer"},
+            ),
+            error=nullable("string"),
+            attempts={"type": "integer"},
+            heartbeat_at=TIME,
+            created_at=TIME,
             finished_at=TIME,
         ),
         "Run": obj(

@@ -1,6 +1,16 @@
 """Projects, schemas and validations in the OpenAPI document."""
 
-from controllers.openapi.building import TEXT, body, json_response, list_of, obj, operation, ref
+from controllers.openapi.building import (
+    TEXT,
+    body,
+    json_response,
+    list_of,
+    obj,
+    operation,
+    parameter,
+    ref,
+)
+from entity.deletion import FILE_CHOICES
 from entity.validation import BATCHES
 
 
@@ -32,7 +42,12 @@ def paths():
                 errors=("409", "502"),
             ),
             "delete": operation(
-                "Delete a project (its files stay).", "admin", {"204": {"description": "Deleted"}}
+                "Start deleting a project: files=platform removes what the platform wrote and "
+                "keeps the batch files, files=all removes its whole folder; then its records.",
+                "admin",
+                {"202": json_response(ref("Deletion"), "Deletion started")},
+                query=[parameter("files", "query", {"enum": list(FILE_CHOICES)})],
+                errors=("409",),
             ),
         },
         "/projects/{project_id}/schemas/{kind}": {

@@ -41,7 +41,15 @@ def paths():
                 query=[parameter("trigger", "query", {"enum": list(TRIGGERS)})],
             ),
         },
-        "/runs/{run_id}": {"get": operation("One run.", "viewer", {"200": json_response(run)})},
+        "/runs/{run_id}": {
+            "get": operation("One run.", "viewer", {"200": json_response(run)}),
+            "delete": operation(
+                "Start deleting a finished run: its log, predictions and drift report, then it.",
+                "admin",
+                {"202": json_response(ref("Deletion"), "Deletion started")},
+                errors=("409",),
+            ),
+        },
         "/runs/{run_id}/logs": {
             "get": operation(
                 "The run's log lines after a cursor, with its live state.",

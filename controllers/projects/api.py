@@ -7,12 +7,14 @@ from flask import Response
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, workspace_id
 from controllers.projects.common import kind_or_404
 from controllers.transfer import read_body
 from entity.project import SETTABLE_FIELDS, Project
 from entity.validation import BATCHES
 from exception_layer.errors import NotFound, ValidationError
+from project_library.audit import changed, project_state
 from project_library.projects import service
 from project_library.validation import service as validation
 from project_library.validation.schema import MAX_SCHEMA_BYTES, schema_too_large
@@ -20,7 +22,7 @@ from project_library.validation.schema import MAX_SCHEMA_BYTES, schema_too_large
 bp = api_blueprint("projects_api", __name__)
 
 # Fields a project document carries that a client may send back unchanged (they are ignored).
-_ECHOED = {f.name for f in fields(Project)} - set(SETTABLE_FIELDS)
+_ECHOED = {f.name for f in fields(Project)} - set(SETTABLE_FIELDS) | {"deleting"}
 
 
 def _json(data, status=200):
@@ -58,6 +60,7 @@ def list_projects():
 def create_project():
     values = _project_values(json_body(), creating=True)
     project = service.create_project(get_store(), workspace_id(), values, actor().id)
+    audit("project.create", target=target("project", project), after=project_state(project))
     return _json(project.to_dict(), 201)
 
 
@@ -70,17 +73,12 @@ def get_project(project_id):
 @bp.patch("/projects/<project_id>")
 @require_role("admin")
 def patch_project(project_id):
-    get_store().projects.get(workspace_id(), project_id)  # 404 before 400
+    found = get_store().projects.get(workspace_id(), project_id)  # 404 before 400
     values = _project_values(json_body(), creating=False)
     project = service.update_project(get_store(), workspace_id(), project_id, values)
+    before, after = changed(project_state(found), project_state(project))
+    audit("project.update", target=target("project", project), before=before, after=after)
     return _json(project.to_dict())
-
-
-@bp.delete("/projects/<project_id>")
-@require_role("admin")
-def delete_project(project_id):
-    service.delete_project(get_store(), workspace_id(), project_id)
-    return "", 204
 
 
 @bp.get("/projects/<project_id>/schemas/<kind>")
@@ -102,6 +100,7 @@ def put_schema(project_id, kind):
         raise ValidationError("Send the schema as the JSON body.")
     kind = kind_or_404(kind)
     project, hints = service.save_schema(get_store(), workspace_id(), project_id, kind, text)
+    audit("schema.update", target=target("project", project), details={"kind": kind})
     return {
         "project": project.to_dict(),
         "inferred": hints,
@@ -118,6 +117,7 @@ def start_validation(project_id):
     if kind not in BATCHES:
         raise ValidationError("'kind' is 'training' or 'prediction'.", details={"field": "kind"})
     report = validation.validate(get_store(), project, kind, actor().id)
+    audit("validation.run", target=target("validation", report["id"], kind), details={"kind": kind})
     return _json(_report_json(report), 201)
 
 
@@ -141,6 +141,11 @@ def restore_file(validation_id):
     get_store().validations.get(workspace_id(), validation_id)  # 404 before 400
     name = field(json_body(), "name", kind=str)
     _, destination = validation.restore(get_store(), workspace_id(), validation_id, name)
+    audit(
+        "file.move",
+        target=target("file", destination, name),
+        details={"restored_from": validation_id},
+    )
     return {"restored": name, "path": destination}
 
 

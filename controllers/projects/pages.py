@@ -5,7 +5,8 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
-from controllers.context import actor, get_store, workspace_id
+from controllers.audit.trail import audit, target
+from controllers.context import actor, deletions, get_store, workspace_id
 from controllers.projects.common import TASK_LABELS, kind_or_404
 from controllers.transfer import check_body_length, upload_limit
 from entity import validators
@@ -17,7 +18,9 @@ from entity.project import (
     SETTABLE_FIELDS,
     TASKS,
 )
-from exception_layer.errors import AppError, ValidationError
+from exception_layer.errors import AppError, NotFound, ValidationError
+from project_library.audit import changed, project_state
+from project_library.deletion.requests import request_project_deletion
 from project_library.projects import overview, service
 from project_library.projects.setup import zip_source
 from project_library.validation import service as validation
@@ -119,6 +122,7 @@ def create():
     except AppError as error:
         flash(error.message, "error")
         return _form_page(values=request.form, status=error.status_code)
+    audit("project.create", target=target("project", project), after=project_state(project))
     flash(f"Project “{project.name}” created; its folders are ready in storage.", "success")
     return redirect(url_for("project_schemas.schema", project_id=project.id, kind="training"))
 
@@ -127,6 +131,7 @@ def create():
 @require_role("admin")
 def create_sample():
     project = service.create_sample(get_store(), workspace_id(), actor().id)
+    audit("project.create", target=target("project", project), details={"sample": True})
     flash(
         f"Sample project “{project.name}” created with 5 training batches (one malformed) "
         "and a prediction batch. Press “Validate training batches” to see the checks.",
@@ -170,6 +175,7 @@ def import_zip():
     except AppError as error:
         flash(error.message, "error")
         return _import_page(request.form, error.status_code)
+    audit("project.create", target=target("project", project), details={"imported": summary})
     flash(
         f"Imported “{project.name}”: {summary['training_files']} training and "
         f"{summary['prediction_files']} prediction file(s).",
@@ -181,7 +187,11 @@ def import_zip():
 @bp.get("/<project_id>")
 @require_role("viewer")
 def detail(project_id):
-    values = overview.project_overview(get_store(), workspace_id(), project_id)
+    try:
+        values = overview.project_overview(get_store(), workspace_id(), project_id)
+    except NotFound as error:
+        return _deleted_or_404(project_id, error)
+    values["deletion"] = _deletion_of(values["project"])
     return render_template("projects/detail.html", **values)
 
 
@@ -197,10 +207,12 @@ def update(project_id):
     project = get_store().projects.get(workspace_id(), project_id)
     try:
         values = _form_values(request.form)
-        project = service.update_project(get_store(), workspace_id(), project_id, values)
+        updated = service.update_project(get_store(), workspace_id(), project_id, values)
     except AppError as error:
         flash(error.message, "error")
         return _form_page(project, values=request.form, status=error.status_code)
+    before, after = changed(project_state(project), project_state(updated))
+    audit("project.update", target=target("project", updated), before=before, after=after)
     flash("Project saved.", "success")
     return redirect(url_for("projects.detail", project_id=project.id))
 
@@ -208,9 +220,41 @@ def update(project_id):
 @bp.post("/<project_id>/delete")
 @require_role("admin")
 def delete(project_id):
-    project = service.delete_project(get_store(), workspace_id(), project_id)
-    flash(f"Project “{project.name}” deleted. Its files are still in storage.", "success")
+    """Start the project's deletion (``files``: platform or all); its page shows how it goes."""
+    get_store().projects.get(workspace_id(), project_id)  # 404 first
+    try:
+        deletion = deletions().begin(
+            request_project_deletion, workspace_id(), project_id, request.form.get("files"), actor()
+        )
+    except AppError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Deleting “{deletion.target['name']}”: its files first, then its records.", "info")
+    return redirect(url_for("projects.detail", project_id=project_id))
+
+
+def _deleted_or_404(project_id, error):
+    """A project whose deletion finished: say so on the projects list; else the 404."""
+    done = get_store().deletions.latest_for(workspace_id(), "project", project_id)
+    if done is None or done.state != "deleted":
+        raise error
+    counts = done.counts
+    flash(
+        f"Project “{done.target['name']}” deleted: {counts['objects']} files and "
+        f"{counts['records']} records removed.",
+        "success",
+    )
     return redirect(url_for("projects.index"))
+
+
+def _deletion_of(project):
+    """The project's deletion job while one is under way (or has failed), else None."""
+    if not project.deletion_id:
+        return None
+    try:
+        return get_store().deletions.get(workspace_id(), project.deletion_id)
+    except NotFound:
+        return None
 
 
 @bp.post("/<project_id>/validate/<kind>")
@@ -221,8 +265,10 @@ def validate(project_id, kind):
     try:
         report = validation.validate(get_store(), project, kind, actor().id)
     except AppError as error:
+        audit("validation.run", target=target("project", project), outcome="failed")
         flash(error.message, "error")
         return redirect(url_for("projects.detail", project_id=project.id))
+    audit("validation.run", target=target("validation", report["id"], kind), details={"kind": kind})
     return redirect(url_for("validations.report", validation_id=report["id"]))
 
 

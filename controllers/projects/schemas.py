@@ -4,6 +4,7 @@ CSV, and export (under /projects/<id>/schemas/)."""
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
+from controllers.audit.trail import audit, target
 from controllers.context import get_store, workspace_id
 from controllers.projects.common import SAMPLE_BYTES, TASK_LABELS, kind_or_404
 from entity import validators
@@ -73,6 +74,7 @@ def save_schema(project_id, kind):
     except AppError as error:
         flash(error.message, "error")
         return _schema_page(project, kind, pasted=pasted, status=error.status_code)
+    audit("schema.update", target=target("project", project), details={"kind": kind, "mode": mode})
     saved = parse_schema(getattr(project, f"{kind}_schema"))
     message = f"The {kind} schema is saved ({len(saved.columns)} columns)."
     if hints.get("target"):

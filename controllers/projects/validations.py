@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
+from controllers.audit.trail import audit, target
 from controllers.context import get_store, workspace_id
 from exception_layer.errors import AppError
 from project_library.validation import service as validation
@@ -30,5 +31,10 @@ def restore(validation_id):
     except AppError as error:
         flash(error.message, "error")
     else:
+        audit(
+            "file.move",
+            target=target("file", destination, name),
+            details={"restored_from": validation_id},
+        )
         flash(f"“{name}” is back in the batch folder; validate again to check it.", "success")
     return redirect(url_for("validations.report", validation_id=validation_id))

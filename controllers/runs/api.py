@@ -4,6 +4,7 @@ from flask import g, request, url_for
 
 from controllers.access import can, require_role
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.audit.trail import audit, model_target, run_target
 from controllers.context import actor, executor, get_store, secret, workspace_id
 from controllers.runs.models import report_response, svg_response
 from controllers.transfer import csv_response
@@ -32,6 +33,7 @@ def create_run(project_id):
         trigger=service.person_trigger(actor(), token=bool(g.get("token_auth"))),
         files=field(body, "files", kind=str, required=False),
     )
+    audit("run.start", **run_target(run))
     return store.runs.get(workspace_id(), run.id).to_dict(), 202
 
 
@@ -64,7 +66,9 @@ def run_logs(run_id):
 @bp.post("/runs/<run_id>/cancel")
 @require_role("admin")
 def cancel(run_id):
-    return service.cancel_run(get_store(), workspace_id(), run_id).to_dict()
+    run = service.cancel_run(get_store(), workspace_id(), run_id)
+    audit("run.cancel", **run_target(run))
+    return run.to_dict()
 
 
 @bp.get("/runs/<run_id>/drift")
@@ -87,13 +91,16 @@ def decide(run_id):
     words = {"release": "released", "discard": "discarded"}
     decision = field(json_body(), "decision", kind=str)
     run = review.decide(store, workspace_id(), run_id, words.get(decision, decision), actor())
+    audit("run.review", **run_target(run), after={"decision": decision, "status": run.status})
     return run.to_dict()
 
 
 @bp.get("/runs/<run_id>/predictions")
 @require_role("viewer")
 def predictions(run_id):
-    return csv_response(*service.open_predictions(get_store(), workspace_id(), run_id))
+    download = service.open_predictions(get_store(), workspace_id(), run_id)
+    audit("run.predictions_download", **run_target(get_store().runs.get(workspace_id(), run_id)))
+    return csv_response(*download)
 
 
 @bp.get("/projects/<project_id>/models")
@@ -112,6 +119,7 @@ def models(project_id):
 @require_role("admin")
 def promote(project_id, version):
     record = promotion.promote(get_store(), secret(), workspace_id(), project_id, version, actor())
+    audit("model.promote", target=model_target(project_id, record.version))
     return record.to_dict() | {"production": True}
 
 
@@ -152,4 +160,5 @@ def report(project_id, version):
     project, record, body = reports.report_html(
         get_store(), secret(), workspace_id(), project_id, version
     )
+    audit("model.report_download", target=model_target(project.id, record.version))
     return report_response(project, record, body)

@@ -4,6 +4,7 @@ back; one version's report (figures, tables, comparison with production) and its
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from controllers.access import require_role
+from controllers.audit.trail import audit, model_target
 from controllers.context import actor, get_store, secret, workspace_id
 from exception_layer.errors import Conflict
 from project_library.models import history, reports
@@ -59,7 +60,10 @@ def report(project_id, version):
     project, record, body = reports.report_html(
         get_store(), secret(), workspace_id(), project_id, version
     )
-    return report_response(project, record, body, download=request.args.get("download") == "1")
+    download = request.args.get("download") == "1"
+    if download:
+        audit("model.report_download", target=model_target(project.id, record.version))
+    return report_response(project, record, body, download=download)
 
 
 @bp.get("/projects/<project_id>/models/<int:version>/figures/<name>.svg")
@@ -101,6 +105,7 @@ def safe_name(text):
 @require_role("admin")
 def promote(project_id, version):
     record = service.promote(get_store(), secret(), workspace_id(), project_id, version, actor())
+    audit("model.promote", target=model_target(project_id, record.version))
     flash(f"Model v{record.version} is now in production.", "success")
     return redirect(url_for("models.index", project_id=project_id))
 
@@ -110,6 +115,7 @@ def promote(project_id, version):
 def rollback(project_id):
     try:
         record = service.rollback(get_store(), secret(), workspace_id(), project_id, actor())
+        audit("model.rollback", target=model_target(project_id, record.version))
         flash(f"Rolled back: model v{record.version} is in production again.", "success")
     except Conflict as exc:
         flash(exc.message, "warning")

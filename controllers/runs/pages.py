@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from controllers.access import can, require_role
+from controllers.audit.trail import audit, run_target
 from controllers.context import actor, executor, get_store, workspace_id
 from controllers.transfer import csv_response
 from entity.run import TRIGGERS
@@ -73,8 +74,10 @@ def start(project_id):
             get_store(), executor(), workspace_id(), project_id, kind, actor(), files=files
         )
     except Conflict as exc:
+        audit("run.start", outcome="failed", details={"kind": kind, "reason": exc.message})
         flash(exc.message, "warning")
         return redirect(request.referrer or url_for("runs.index"))
+    audit("run.start", **run_target(run))
     return redirect(url_for("runs.detail", run_id=run.id))
 
 
@@ -89,7 +92,8 @@ def detail(run_id):
 @require_role("admin")
 def cancel(run_id):
     try:
-        service.cancel_run(get_store(), workspace_id(), run_id)
+        run = service.cancel_run(get_store(), workspace_id(), run_id)
+        audit("run.cancel", **run_target(run))
         flash("Cancel requested: the run stops at its next step.", "info")
     except Conflict as exc:
         flash(exc.message, "warning")
@@ -102,6 +106,7 @@ def decide(run_id):
     decision = request.form.get("decision", "")
     try:
         run = review.decide(get_store(), workspace_id(), run_id, decision, actor())
+        audit("run.review", **run_target(run), after={"decision": decision, "status": run.status})
         words = "released into the predictions folder" if run.status == "succeeded" else "discarded"
         flash(f"The held predictions were {words}.", "success")
     except Conflict as exc:
@@ -112,4 +117,6 @@ def decide(run_id):
 @bp.get("/runs/<run_id>/predictions.csv")
 @require_role("viewer")
 def predictions(run_id):
-    return csv_response(*service.open_predictions(get_store(), workspace_id(), run_id))
+    download = service.open_predictions(get_store(), workspace_id(), run_id)
+    audit("run.predictions_download", **run_target(get_store().runs.get(workspace_id(), run_id)))
+    return csv_response(*download)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from controllers.access import require_role
 from controllers.api_support import api_blueprint, field, json_body
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, workspace_id
 from controllers.extensions import limiter
 from entity.hashing import hash_token
@@ -70,6 +71,7 @@ def create_token(project_id):
     get_store().projects.get(workspace_id(), project_id)  # 404 before 400
     name = field(json_body(), "name", required=False)
     token, secret = tokens.create_token(get_store(), workspace_id(), project_id, actor(), name)
+    audit("prediction_token.create", target=target("prediction_token", token.id, token.name))
     return jsonify({**tokens.to_json(token), "token": secret}), 201
 
 
@@ -84,4 +86,5 @@ def list_tokens(project_id):
 @require_role("admin")
 def revoke_token(project_id, token_id):
     tokens.revoke_token(get_store(), workspace_id(), project_id, token_id)
+    audit("prediction_token.revoke", target=target("prediction_token", token_id))
     return "", 204

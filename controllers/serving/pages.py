@@ -18,6 +18,7 @@ from flask import (
 )
 
 from controllers.access import can, require_role
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, now, workspace_id
 from entity.serving import BUCKETS_MS
 from entity.token import DEFAULT_EXPIRY, EXPIRY_LABELS
@@ -63,6 +64,7 @@ def create_token(project_id):
     except AppError as error:
         flash(error.message, "error")
         return _back(project.id, "serving-tokens")
+    audit("prediction_token.create", target=target("prediction_token", token.id, token.name))
     session[_token_key(project.id)] = {"name": token.name, "secret": secret}
     return _back(project.id, "serving-tokens")
 
@@ -72,6 +74,7 @@ def create_token(project_id):
 def revoke_token(project_id, token_id):
     project = _project(project_id)
     tokens.revoke_token(get_store(), workspace_id(), project.id, token_id)
+    audit("prediction_token.revoke", target=target("prediction_token", token_id))
     flash("Prediction token revoked: calls with it are refused from now on.", "success")
     return _back(project.id, "serving-tokens")
 

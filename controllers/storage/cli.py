@@ -11,9 +11,11 @@ from flask.cli import AppGroup
 from controllers.context import get_store
 from entity.encryption import Encryptor
 from exception_layer.errors import AppError
+from project_library.deletion import orphans as orphan_files
 from project_library.storage import connections
 
 keys = AppGroup("keys", help="The encryption key that protects stored credentials.")
+storage_cli = AppGroup("storage", help="What the platform keeps in the projects' storage.")
 
 
 def _valid_key(value):
@@ -53,3 +55,42 @@ def rotate(new_key, old_keys):
     else:
         click.echo("Set the new key and restart the app (keep the old one until it runs):")
         click.echo(f"MLP_ENCRYPTION_KEY={new_key}")
+
+
+@storage_cli.command("orphans")
+@click.option("--workspace", "workspace", help="A workspace name or id (default: every one).")
+@click.option("--delete", is_flag=True, help="Remove orphaned files older than a day.")
+def orphans(workspace, delete):
+    """Files under project roots that no record knows, and records whose files are gone."""
+    store = get_store()
+    chosen = store.workspaces.every()
+    if workspace:
+        chosen = [(i, n) for i, n in chosen if workspace in (i, n)]
+        if not chosen:
+            raise click.ClickException(f"No workspace is named or has the id '{workspace}'.")
+    total = removed = 0
+    for workspace_id, name in chosen:
+        findings = orphan_files.workspace_orphans(store, workspace_id)
+        for found in findings:
+            _print_project(name, found)
+            total += len(found.files)
+        if delete:
+            removed += orphan_files.delete_orphans(store, workspace_id, findings)
+    click.echo(
+        f"{total} orphaned file(s)." + (f" Removed {removed} older than a day." if delete else "")
+    )
+
+
+def _print_project(workspace_name, found):
+    if found.error:
+        click.echo(f"{workspace_name} / {found.project_name}: storage unreadable: {found.error}")
+        return
+    for entry in found.files:
+        click.echo(
+            f"{workspace_name} / {found.project_name}: orphan {entry.path} ({entry.size} bytes)"
+        )
+    for item in found.missing:
+        click.echo(
+            f"{workspace_name} / {found.project_name}: {item['record']} {item['id']} "
+            f"has no {item['path']}"
+        )

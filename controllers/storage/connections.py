@@ -3,10 +3,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from controllers.access import require_role
+from controllers.audit.trail import audit, target
 from controllers.context import actor, get_store, workspace_id
 from entity.connection import MASK
 from exception_layer.errors import AppError, StorageError, ValidationError
 from integration.registry import provider_class
+from project_library.audit import connection_state
 from project_library.storage import connections as service
 
 bp = Blueprint("connections", __name__, url_prefix="/connections")
@@ -47,8 +49,10 @@ def _tested(created):
     try:
         service.test_connection(get_store(), workspace_id(), created.id)
     except StorageError as exc:
+        audit("connection.test", target=target("connection", created), outcome="failed")
         flash(f"Saved '{created.name}', but the test failed: {exc.message}", "warning")
     else:
+        audit("connection.test", target=target("connection", created))
         flash(f"Saved '{created.name}' and connected successfully.", "success")
 
 
@@ -83,6 +87,9 @@ def create():
         return _render_form(
             provider, blank_secrets, name=name, error=exc.message, status=exc.status_code
         )
+    audit(
+        "connection.create", target=target("connection", created), after=connection_state(created)
+    )
     _tested(created)
     return redirect(url_for("connections.index"))
 
@@ -122,6 +129,12 @@ def update(connection_id):
             error=exc.message,
             status=exc.status_code,
         )
+    audit(
+        "connection.update",
+        target=target("connection", updated),
+        before=connection_state(found),
+        after=connection_state(updated),
+    )
     _tested(updated)
     return redirect(url_for("connections.index"))
 
@@ -133,8 +146,10 @@ def test(connection_id):
     try:
         service.test_connection(get_store(), workspace_id(), connection_id)
     except StorageError as exc:
+        audit("connection.test", target=target("connection", found), outcome="failed")
         flash(f"'{found.name}': {exc.message}", "error")
     else:
+        audit("connection.test", target=target("connection", found))
         flash(f"'{found.name}' is reachable.", "success")
     return redirect(url_for("connections.index"))
 
@@ -150,5 +165,8 @@ def delete(connection_id):
             raise
         flash(exc.message, "error")
     else:
+        audit(
+            "connection.delete", target=target("connection", found), before=connection_state(found)
+        )
         flash(f"Deleted the connection '{found.name}'. Its files were not touched.", "success")
     return redirect(url_for("connections.index"))

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from cloud_storage.paths import clean_path, parent_of
 from controllers.access import require_role
+from controllers.audit.trail import audit, target
 from controllers.context import get_store, workspace_id
 from controllers.transfer import breadcrumbs, file_response
 from exception_layer.errors import NotFound, StorageError, ValidationError
@@ -73,6 +74,7 @@ def make_folder():
     except (ValidationError, StorageError) as exc:
         flash(exc.message, "error")
         return _back(connection_id, clean_path(parent))
+    audit("folder.create", target=target("folder", f"{connection_id}:{path}", path))
     flash(f"Folder '{path.rsplit('/', 1)[-1]}' created.", "success")
     return _back(connection_id, path)
 
@@ -87,6 +89,7 @@ def delete():
     except (ValidationError, StorageError, NotFound) as exc:
         flash(exc.message, "error")
         return _back(connection_id, parent_of(path) if path else "")
+    audit("file.delete", target=target("file", f"{connection_id}:{path}", path))
     flash(f"Deleted '{path.rsplit('/', 1)[-1]}'.", "success")
     return _back(connection_id, parent_of(path))
 
@@ -94,8 +97,10 @@ def delete():
 @bp.get("/download")
 @require_role("viewer")
 def download():
-    storage = _storage(request.args.get("connection", ""))
-    return file_response(*files.open_download(storage, request.args.get("path", "")))
+    connection_id, path = request.args.get("connection", ""), request.args.get("path", "")
+    download = files.open_download(_storage(connection_id), path)
+    audit("file.download", target=target("file", f"{connection_id}:{path}", path))
+    return file_response(*download)
 
 
 @bp.app_context_processor

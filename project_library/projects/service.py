@@ -244,15 +244,3 @@ def import_files(
         created_by=created_by,
         max_file_bytes=max_file_bytes,
     )
-
-
-def delete_project(store, workspace_id, project_id):
-    """Forget the project and its reports; its files stay in storage. Return the project."""
-    project = store.projects.get(workspace_id, project_id)
-    store.projects.delete(workspace_id, project.id)
-    store.validations.delete_for_project(workspace_id, project.id)
-    store.schedules.delete_for_project(workspace_id, project.id)
-    store.watchers.delete_for_project(workspace_id, project.id)
-    store.tokens.delete_for_project(workspace_id, project.id)
-    store.serving.delete_for_project(workspace_id, project.id)
-    return project

@@ -20,7 +20,7 @@ import numpy as np
 from pymongo.errors import PyMongoError
 
 from entity.serving import BUCKETS_MS
-from exception_layer.errors import Conflict, ServiceUnavailable
+from exception_layer.errors import Conflict, NotFound, ServiceUnavailable
 from integration.layout import models_folder
 from integration.registry import project_storage
 from project_library.models import artifacts
@@ -90,6 +90,8 @@ class Server:
         if cached and cached[0] > now and cached[1].workspace_id == workspace_id:
             return cached[1]
         project = self.store.projects.get(workspace_id, project_id)  # NotFound: 404
+        if project.deletion_id:  # the endpoint goes with the project being deleted
+            raise NotFound("Project not found.")
         self._projects[project_id] = (now + PROJECT_TTL_S, project)
         return project
 

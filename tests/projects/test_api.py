@@ -5,6 +5,7 @@ import json
 import pytest
 
 from project_library.projects.sample import PREFIX
+from tests.deletion.support import wait_deleted
 from tests.projects.factories import cancer_frame, csv_text, prediction_classic, training_classic
 
 
@@ -70,7 +71,9 @@ def test_patch_and_delete(client, team, project):
     assert wrong_type.status_code == 400
     unknown = client.patch(url, json={"target": "nope"}, headers=team.headers("admin"))
     assert unknown.status_code == 400
-    assert client.delete(url, headers=team.headers("admin")).status_code == 204
+    deletion = client.delete(url, headers=team.headers("admin"))
+    assert deletion.status_code == 202
+    wait_deleted(client, team.headers("admin"), deletion.get_json()["id"])
     assert client.get(url, headers=team.headers("admin")).status_code == 404
 
 

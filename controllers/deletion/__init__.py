@@ -1,0 +1,1 @@
+"""Deleting projects, model versions, runs and workspaces: the JSON API and the page forms."""
