@@ -6,25 +6,13 @@ import json
 import pytest
 
 from tests.audit.helpers import events, last
-from tests.projects.factories import prediction_classic, training_classic
+from tests.projects.factories import post_classic_project, training_classic
 from tests.support import web
 
 
 @pytest.fixture
 def project(client, team):
-    body = {
-        "name": "Audited",
-        "training_schema": training_classic(),
-        "prediction_schema": prediction_classic(),
-    }
-    response = client.post(
-        "/api/v1/projects",
-        data=json.dumps(body),
-        headers=team.headers("admin"),
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.json
-    return response.json
+    return post_classic_project(client, team.headers("admin"), "Audited")
 
 
 def by(team, role):

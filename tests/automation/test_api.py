@@ -1,27 +1,13 @@
 """The automation API and CLI as scripts use them: schedules, watchers, run triggers."""
 
-import json
-
 import pytest
 
-from tests.projects.factories import prediction_classic, training_classic
+from tests.projects.factories import post_classic_project
 
 
 @pytest.fixture
 def project(client, team):
-    body = {
-        "name": "Automated",
-        "training_schema": training_classic(),
-        "prediction_schema": prediction_classic(),
-    }
-    response = client.post(
-        "/api/v1/projects",
-        data=json.dumps(body),
-        headers=team.headers("admin"),
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.json
-    return response.json
+    return post_classic_project(client, team.headers("admin"), "Automated")
 
 
 def url(project, tail=""):

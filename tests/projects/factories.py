@@ -57,3 +57,17 @@ def make_project(root="proj", **overrides):
 
 def schema_json(classic):
     return json.dumps(classic, indent=2)
+
+
+def post_classic_project(client, headers, name):
+    """Create a project with the cancer schemas through the API; return its JSON."""
+    body = {
+        "name": name,
+        "training_schema": training_classic(),
+        "prediction_schema": prediction_classic(),
+    }
+    response = client.post(
+        "/api/v1/projects", data=json.dumps(body), headers=headers, content_type="application/json"
+    )
+    assert response.status_code == 201, response.json
+    return response.json
