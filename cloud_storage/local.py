@@ -168,7 +168,9 @@ class LocalStorage(CloudStorage):
 
     # -- writing ----------------------------------------------------------------------
     def _make_parents(self, directory):
-        """Create missing folders; return the ones created (deepest last)."""
+        """Create missing folders; return the ones this call created (deepest last). Two
+        writes into the same new folder at once are fine: whoever loses the race uses the
+        folder the other made."""
         created = []
         missing = []
         current = directory
@@ -178,7 +180,12 @@ class LocalStorage(CloudStorage):
         if not current.is_dir():
             raise Conflict("A file stands where a folder is needed.")
         for folder in reversed(missing):
-            folder.mkdir()
+            try:
+                folder.mkdir()
+            except FileExistsError:  # another writer made it meanwhile: not ours to clean up
+                if not folder.is_dir():
+                    raise Conflict("A file stands where a folder is needed.") from None
+                continue
             created.append(folder)
         return created
 

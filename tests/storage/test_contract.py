@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -131,6 +132,14 @@ def test_walk_lists_every_file_sorted(storage):
         storage.write_bytes(path, b"1")
     assert [e.path for e in storage.walk("")] == ["a/1.csv", "a/deep/3.csv", "b/2.csv", "top.csv"]
     assert [e.path for e in storage.walk("a")] == ["a/1.csv", "a/deep/3.csv"]
+
+
+def test_concurrent_writes_into_one_new_folder_all_land(storage):
+    paths = [f"fresh/deep/file_{i:02d}.csv" for i in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda path: storage.write_bytes(path, path.encode()), paths))
+    assert [e.path for e in storage.walk("fresh")] == paths
+    assert all(storage.read_bytes(path) == path.encode() for path in paths)
 
 
 def test_make_folder_delete_and_recursive_delete(storage):
