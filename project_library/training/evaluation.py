@@ -24,6 +24,7 @@ IMPORTANCE_MIN_REPEATS = 2
 IMPORTANCE_PREDICTIONS = 400  # repeats x columns
 IMPORTANCE_MIN_ROWS = 200
 IMPORTANCE_MIN_COLUMNS = 20  # a table too wide for the budget still gets this many measured
+SCREEN_SHARE = 0.1  # a group whose shuffle cost this share of the worst group's drop is kept
 TIMING_ROWS = 2_000
 STACKED_ROWS = 200_000  # rows predicted in one call (shuffled copies stacked together)
 
@@ -122,11 +123,14 @@ def screen(X, y, rng, score, baseline, keep):
     """The ``keep`` columns most worth measuring, found by shuffling random groups of columns
     together (one pass per group) and keeping the groups whose shuffle hurt most."""
     columns = list(X.columns)
-    groups = [list(g) for g in np.array_split(rng.permutation(columns), max(2, keep // 4))]
+    groups = [list(g) for g in np.array_split(rng.permutation(columns), max(4, keep // 2))]
     drops = baseline - np.asarray(_shuffled_scores(X, y, groups, rng, score))
+    # Every group that mattered noticeably stays, even past ``keep``: a column the model
+    # relies on must not be lost to a group of noise that happened to rank above it.
+    noticeable = SCREEN_SHARE * max(float(drops.max()), 0.0)
     kept = []
     for index in np.argsort(-drops, kind="stable"):
-        if len(kept) >= keep:
+        if len(kept) >= keep and drops[index] <= noticeable:
             break
         kept += groups[index]
     return [c for c in columns if c in set(kept)]

@@ -36,16 +36,14 @@ def test_the_informative_columns_lead_and_the_spread_is_kept():
 def test_a_table_too_wide_for_the_budget_is_screened_and_keeps_what_matters():
     X, y = wide_table(400)
     model = fitted(X, y)
-    unlimited = evaluation.seconds_per_row(model, X, ["no", "yes"])
-    budget = unlimited * 200 * 60  # about 60 single-column passes on 200 rows
-    result = evaluation.permutation(
+    result = evaluation.permutation(  # a budget nothing fits: the screen decides
         model,
         X,
         y,
         task="binary",
         metric="balanced_accuracy",
         classes=["no", "yes"],
-        budget_s=budget,
+        budget_s=1e-9,
     )
     assert len(result.features) < 400  # screened
     assert result.rows <= 600
