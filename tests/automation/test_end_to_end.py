@@ -2,6 +2,7 @@
 predictions cover new files only, a watcher's burst is predicted and mailed with its files,
 and a scheduled training trains."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from controllers.context import get_store
@@ -79,11 +80,22 @@ def test_a_watched_burst_is_predicted_and_mailed_with_its_files(client, team, ap
     assert done["status"] == "succeeded", done
     names = sorted(p.rsplit("/", 1)[1] for p, _ in written)
     assert sorted(i["name"] for i in done["inputs"]) == names
-    mails = [m for m in store.outbox.latest() if m["run_id"] == done["id"]]
-    body = next(m["body"] for m in mails if "succeeded" in m["subject"])
+    body = succeeded_mail(store, done["id"])
     assert all(f"file: {name}" in body for name in names)
     assert f"/runs/{done['id']}/predictions.csv" in body
     assert "folder watcher (3 new file(s))" in body
+
+
+def succeeded_mail(store, run_id, timeout=15):
+    """The run's success mail: it is queued just after the run turns final, so wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mails = [m for m in store.outbox.latest() if m["run_id"] == run_id]
+        found = [m["body"] for m in mails if "succeeded" in m["subject"]]
+        if found or time.monotonic() > deadline:
+            assert found, f"no success mail for run {run_id}"
+            return found[0]
+        time.sleep(0.1)
 
 
 def test_a_scheduled_training_trains(client, team, app):
