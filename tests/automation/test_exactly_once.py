@@ -13,7 +13,7 @@ from project_library.automation import schedules
 from project_library.projects import service as projects
 from tests.projects.factories import prediction_classic, training_classic
 from tests.runs.test_celery import redis_url  # noqa: F401 - the module's Redis server
-from tests.support.process import ServiceProcess, celery_worker_argv, find_executable
+from tests.support.process import ServiceProcess, celery_worker, find_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -55,17 +55,8 @@ def tickers(app, app_config, redis_url, tmp_path):  # noqa: F811
         )
         started.append(process.start())
     log = tmp_path / "worker.log"
-    argv = celery_worker_argv(ROOT, "w")
-    worker = ServiceProcess(
-        "worker",
-        argv,
-        ready=lambda: _logged(log, "ticker_started"),
-        log_dir=tmp_path,
-        env=env,
-        timeout=90,
-    )
-    worker.log_path = log
-    started.append(worker.start())
+    ready = lambda: _logged(log, "ticker_started")  # noqa: E731
+    started.append(celery_worker("worker", ROOT, tmp_path, env, ready, timeout=90).start())
     yield started
     for process in started:
         process.stop()

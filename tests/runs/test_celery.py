@@ -12,10 +12,9 @@ from tests.runs.test_lifecycle import bigger
 from tests.support.process import (
     README_CELERY_WORKER,
     ServiceProcess,
-    celery_worker_argv,
+    celery_worker,
     find_executable,
     free_port,
-    readme_celery_worker_argv,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,16 +78,8 @@ def readme_worker(app, app_config, redis_url, tmp_path, **settings):
     from thread_layer.celery_app import celery
 
     env = {**worker_env(app, app_config, redis_url), **settings}
-    return ServiceProcess(
-        "readme-worker",
-        readme_celery_worker_argv(),
-        ready=lambda: bool(celery.control.ping(timeout=0.5)),
-        log_dir=tmp_path,
-        env=env,
-        cwd=ROOT,
-        unset=("PYTHONPATH",),
-        timeout=60,
-    ).start()
+    ready = lambda: bool(celery.control.ping(timeout=0.5))  # noqa: E731
+    return celery_worker("readme-worker", ROOT, tmp_path, env, ready).start()
 
 
 def test_the_readme_worker_command_runs_runs_and_logs_each_line_once(
@@ -151,24 +142,24 @@ def worker_settings():
 
 @pytest.fixture
 def workers(app, app_config, redis_url, tmp_path, worker_settings):
-    """Two Celery workers (one process each) sharing the test's database and files."""
+    """Two Celery workers started as the README says (each with a node name) sharing the
+    test's database and files."""
+    from thread_layer.celery_app import celery
+
     env = {**worker_env(app, app_config, redis_url), **worker_settings}
     started = []
     for name in ("w1", "w2"):
-        argv = celery_worker_argv(ROOT, name)
-        log = tmp_path / f"{name}.log"
-        process = ServiceProcess(
-            name, argv, ready=lambda log=log: _ready(log), log_dir=tmp_path, env=env, timeout=60
-        )
-        process.log_path = log
-        started.append(process.start())
+        ready = lambda name=name: _answers(celery, name)  # noqa: E731
+        started.append(celery_worker(name, ROOT, tmp_path, env, ready, node=True).start())
     yield started
     for process in started:
         process.stop()
 
 
-def _ready(log):
-    return log.exists() and "ready." in log.read_text(errors="replace")
+def _answers(celery, name):
+    """True once the worker named ``name`` answers a ping."""
+    replies = celery.control.ping(timeout=0.5)
+    return any(node.startswith(f"{name}@") for reply in replies for node in reply)
 
 
 def _owner(workers, pid):

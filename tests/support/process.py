@@ -95,28 +95,6 @@ def port_open(port, host="127.0.0.1"):
         return sock.connect_ex((host, port)) == 0
 
 
-def celery_worker_argv(root, name):
-    """A named one-process Celery worker of the app, quiet on the network (no gossip or
-    mingle), for tests that run several; ``readme_celery_worker_argv`` is the README's."""
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "--workdir",
-        str(root),
-        "-A",
-        "thread_layer.celery_app",
-        "worker",
-        "--concurrency=1",
-        "--pool=prefork",
-        "-n",
-        f"{name}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=INFO",
-    ]
-
-
 README_CELERY_WORKER = ("celery", "-A", "thread_layer.celery_app", "worker", "--concurrency=2")
 
 
@@ -125,3 +103,13 @@ def readme_celery_worker_argv():
     PYTHONPATH): the ``celery`` command, not ``python -m celery``, which would put the
     working directory on sys.path for good and hide an import that only works from there."""
     return [str(VENV_BIN / README_CELERY_WORKER[0]), *README_CELERY_WORKER[1:]]
+
+
+def celery_worker(name, root, log_dir, env, ready, node=False, timeout=60):
+    """A Celery worker started as the README says: its command, from the project folder,
+    with no PYTHONPATH of the test's. ``node`` adds only a node name (``-n name@host``), so
+    that several workers can run side by side and be told apart."""
+    argv = readme_celery_worker_argv() + (["-n", f"{name}@%h"] if node else [])
+    return ServiceProcess(
+        name, argv, ready, log_dir, env=env, timeout=timeout, cwd=str(root), unset=("PYTHONPATH",)
+    )
