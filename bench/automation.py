@@ -140,7 +140,7 @@ def make_schedules(store, user, workspace, projects, count):
 
 
 def run_docs(store, query):
-    return list(store.runs.collection.find(query, {"error_traceback": 0}))
+    return list(store.runs.collection.find(query))
 
 
 # -- 1 and 2: fire lag --------------------------------------------------------------------

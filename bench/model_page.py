@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs_section import write_section  # noqa: E402
+from serving import BENCH_USER, trained_sample  # noqa: E402
 
 from entity.embedded_server import stop_server  # noqa: E402
 
@@ -34,25 +35,15 @@ START, END = "<!-- bench:model_page:start -->", "<!-- bench:model_page:end -->"
 def prepare(work):
     """A trained sample project and a signed-in test client: (app, client, project id)."""
     from app import create_app
-    from project_library.accounts import service as accounts
-    from project_library.projects import service as projects
-    from thread_layer.runs import start_run
 
     app = create_app(
         {"DATA_DIR": str(work), "SCHEDULER": False, "LOG_LEVEL": "WARNING", "TESTING": True}
     )
     app.config["WTF_CSRF_ENABLED"] = False
-    store = app.extensions["store"]
-    user = accounts.register(store, "bench@example.com", "bench-password-123", "Bench")
-    workspace = accounts.create_team_workspace(store, user, "Bench")
-    project = projects.create_sample(store, workspace.id, user.id)
-    run = start_run(store, app.extensions["run_executor"], workspace.id, project.id, "train", user)
-    while store.runs.get(workspace.id, run.id).active:
-        time.sleep(0.5)
-    if store.runs.get(workspace.id, run.id).status != "succeeded":
-        raise RuntimeError("training failed")
+    _, _, workspace, project = trained_sample(app)
     client = app.test_client()
-    client.post("/login", data={"email": "bench@example.com", "password": "bench-password-123"})
+    email, password = BENCH_USER
+    client.post("/login", data={"email": email, "password": password})
     client.post("/workspace/switch", data={"workspace_id": workspace.id})
     return app, client, project.id
 

@@ -42,21 +42,18 @@ wrk.headers["Authorization"] = "Bearer {token}"
 """
 
 
-def prepare(work):
-    """Train the sample project; return (token, project id, rows, the trained model)."""
-    from app import create_app
-    from integration.layout import models_folder
-    from integration.registry import project_storage
+BENCH_USER = ("bench@example.com", "bench-password-123")
+
+
+def trained_sample(app):
+    """Register a user and a team workspace, create the sample project and train it through
+    the app's executor; return (store, user, workspace, the trained project)."""
     from project_library.accounts import service as accounts
-    from project_library.models import artifacts
     from project_library.projects import service as projects
-    from project_library.projects.sample import sample_files
-    from project_library.serving import tokens
     from thread_layer.runs import start_run
 
-    app = create_app({"DATA_DIR": str(work), "SCHEDULER": False, "LOG_LEVEL": "WARNING"})
     store = app.extensions["store"]
-    user = accounts.register(store, "bench@example.com", "bench-password-123", "Bench")
+    user = accounts.register(store, *BENCH_USER, "Bench")
     workspace = accounts.create_team_workspace(store, user, "Bench")
     project = projects.create_sample(store, workspace.id, user.id)
     run = start_run(store, app.extensions["run_executor"], workspace.id, project.id, "train", user)
@@ -65,7 +62,20 @@ def prepare(work):
     finished = store.runs.get(workspace.id, run.id)
     if finished.status != "succeeded":
         raise RuntimeError(f"training failed: {finished.message}")
-    project = store.projects.get(workspace.id, project.id)
+    return store, user, workspace, store.projects.get(workspace.id, project.id)
+
+
+def prepare(work):
+    """Train the sample project; return (token, project id, rows, the trained model)."""
+    from app import create_app
+    from integration.layout import models_folder
+    from integration.registry import project_storage
+    from project_library.models import artifacts
+    from project_library.projects.sample import sample_files
+    from project_library.serving import tokens
+
+    app = create_app({"DATA_DIR": str(work), "SCHEDULER": False, "LOG_LEVEL": "WARNING"})
+    store, user, workspace, project = trained_sample(app)
     _, secret = tokens.create_token(store, workspace.id, project.id, user, "bench")
     model, _ = artifacts.load_model(
         project_storage(store, project),

@@ -95,6 +95,18 @@ class ModelVersionRepository:
         cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
         return [ModelVersion.from_document(d) for d in cursor.sort("version", DESCENDING)]
 
+    def scores(self, workspace_id, project_id, limit):
+        """The newest ``limit`` versions with only what a history chart reads (version,
+        metric and its value, estimator, time): not their candidates, lineage or importance."""
+        fields = ("version", "metric", "metric_value", "estimator_label", "created_at")
+        cursor = self.collection.find(
+            {"workspace_id": workspace_id, "project_id": project_id},
+            {"_id": 1, "workspace_id": 1, "project_id": 1, **dict.fromkeys(fields, 1)},
+        )
+        return [
+            ModelVersion.from_document(d) for d in cursor.sort("version", DESCENDING).limit(limit)
+        ]
+
     def get(self, workspace_id, project_id, version):
         try:
             number = int(version)

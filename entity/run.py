@@ -88,7 +88,6 @@ class Run:
     output_path: str | None = None
     output_rows: int | None = None
     validation_id: str | None = None
-    error_traceback: str | None = None
     cancel_requested: bool = False
     worker: str | None = None
     heartbeat_at: datetime | None = None
@@ -122,10 +121,8 @@ class Run:
         known = {f.name for f in fields(cls)}
         return cls(id=str(doc["_id"]), **{k: v for k, v in doc.items() if k in known})
 
-    def to_dict(self, include_traceback=False):
+    def to_dict(self):
         data = asdict(self)
-        if not include_traceback:
-            data.pop("error_traceback")
         for key in ("created_at", "started_at", "finished_at", "heartbeat_at", "scheduled_for"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
@@ -216,9 +213,7 @@ class RunRepository:
 
     def for_slot(self, schedule_id, scheduled_for):
         """The run (or record) of a schedule's slot, or None."""
-        doc = self.collection.find_one(
-            {"schedule_id": schedule_id, "scheduled_for": scheduled_for}, {"error_traceback": 0}
-        )
+        doc = self.collection.find_one({"schedule_id": schedule_id, "scheduled_for": scheduled_for})
         return Run.from_document(doc) if doc else None
 
     def active(self, workspace_id, project_id, kind):
@@ -230,7 +225,6 @@ class RunRepository:
                 "kind": kind,
                 "status": {"$in": list(ACTIVE)},
             },
-            {"error_traceback": 0},
         )
         return Run.from_document(doc) if doc else None
 
@@ -281,7 +275,6 @@ class RunRepository:
                 "project_id": project_id,
                 "status": {"$in": list(ACTIVE)},
             },
-            {"error_traceback": 0},
         )
         return [Run.from_document(d) for d in cursor]
 
@@ -319,7 +312,7 @@ class RunRepository:
             query["project_id"] = project_id
         if trigger:
             query["trigger.type"] = trigger
-        cursor = self.collection.find(query, {"error_traceback": 0})
+        cursor = self.collection.find(query)
         return [Run.from_document(d) for d in cursor.sort("created_at", DESCENDING).limit(limit)]
 
     def latest(self, workspace_id, project_id):
@@ -365,22 +358,6 @@ class RunRepository:
                 logger.warning("run_taken_over run=%s from=%s", run_id, current.get("worker"))
                 return Run.from_document(doc)
         return None
-
-    def progress(self, run_id, *, step=None, percent=None, message=None, **extra):
-        values = {"heartbeat_at": now(), **extra}
-        if step is not None:
-            values["step"] = step
-        if percent is not None:
-            values["percent"] = round(float(percent), 1)
-        if message is not None:
-            values["message"] = message
-        doc = self.collection.find_one_and_update(
-            {"_id": object_id(run_id, "run")},
-            {"$set": values},
-            projection={"cancel_requested": 1},
-            return_document=ReturnDocument.AFTER,
-        )
-        return bool(doc and doc.get("cancel_requested"))
 
     def cancel_requested(self, run_id):
         doc = self.collection.find_one({"_id": object_id(run_id, "run")}, {"cancel_requested": 1})
@@ -504,7 +481,7 @@ class RunRepository:
         return result.matched_count == 1
 
     def progress_claimed(self, run_id, worker, *, step, percent, message, **extra):
-        """``progress`` by the worker holding the run: None (nothing written) when it holds
+        """Record the step of the run the worker holds: None (nothing written) when it holds
         it no longer, else whether a cancel was requested."""
         values = {"heartbeat_at": now(), "step": step, "message": message, **extra}
         if percent is not None:

@@ -74,6 +74,14 @@ class ValidationRepository:
             limit,
         )
 
+    def summaries_for_project(self, workspace_id, project_id, limit):
+        """The project's latest reports as counts only (kind, counts, times), newest first."""
+        return self._newest(
+            {"workspace_id": workspace_id, "project_id": project_id},
+            {"kind": 1, "counts": 1, "started_at": 1, "finished_at": 1},
+            limit,
+        )
+
     def recent(self, workspace_id, limit=100):
         """The workspace's latest reports (summaries only), newest first."""
         return self._newest(

@@ -25,6 +25,9 @@ PROJECT_FOLDERS = (
     LOGS,
 )
 
+# What the platform writes below a project's root; the batch folders are the team's.
+PLATFORM_FOLDERS = (MODELS, PREDICTIONS, HELD_PREDICTIONS, REPORTS, LOGS, QUARANTINE)
+
 BATCH_FOLDER = {"training": TRAINING_BATCHES, "prediction": PREDICTION_BATCHES}
 
 

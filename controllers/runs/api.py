@@ -148,10 +148,8 @@ def plots(project_id, version):
 @bp.get("/projects/<project_id>/models/<version>/plots/<name>.svg")
 @require_role("viewer")
 def plot_svg(project_id, version, name):
-    _, _, report = reports.version_with_report(
-        get_store(), secret(), workspace_id(), project_id, version
-    )
-    return svg_response(reports.figure(report, name)["svg"])
+    svg = reports.figure_svg(get_store(), secret(), workspace_id(), project_id, version, name)
+    return svg_response(svg)
 
 
 @bp.get("/projects/<project_id>/models/<version>/report")

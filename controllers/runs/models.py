@@ -69,10 +69,8 @@ def report(project_id, version):
 @bp.get("/projects/<project_id>/models/<int:version>/figures/<name>.svg")
 @require_role("viewer")
 def figure(project_id, version, name):
-    _, _, report = reports.version_with_report(
-        get_store(), secret(), workspace_id(), project_id, version
-    )
-    return svg_response(reports.figure(report, name)["svg"])
+    svg = reports.figure_svg(get_store(), secret(), workspace_id(), project_id, version, name)
+    return svg_response(svg)
 
 
 def report_response(project, record, body, download=False):

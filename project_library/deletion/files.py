@@ -6,18 +6,7 @@ whatever an earlier attempt deleted is simply no longer listed.
 """
 
 from exception_layer.errors import NotFound, StorageError
-from integration.layout import (
-    HELD_PREDICTIONS,
-    LOGS,
-    MODELS,
-    PREDICTIONS,
-    QUARANTINE,
-    REPORTS,
-    project_path,
-)
-
-# What the platform wrote below a project's root; the batch folders are the team's.
-PLATFORM_FOLDERS = (MODELS, PREDICTIONS, HELD_PREDICTIONS, REPORTS, LOGS, QUARANTINE)
+from integration.layout import PLATFORM_FOLDERS, project_path
 BATCH_SIZE = 500
 CONFIRM_ATTEMPTS = 3
 

@@ -18,6 +18,7 @@ from integration.layout import (
     HELD_PREDICTIONS,
     LOGS,
     MODELS,
+    PLATFORM_FOLDERS,
     PREDICTIONS,
     QUARANTINE,
     REPORTS,
@@ -76,7 +77,7 @@ def project_orphans(store, workspace_id, project):
     try:
         storage = project_storage(store, project)
         present = set()
-        for folder in (MODELS, REPORTS, PREDICTIONS, HELD_PREDICTIONS, LOGS, QUARANTINE):
+        for folder in PLATFORM_FOLDERS:
             for entry in storage.walk(project_path(project.root, folder)):
                 relative = (
                     entry.path[len(project.root) :].lstrip("/") if project.root else entry.path

@@ -61,7 +61,7 @@ def metric_history(store, workspace_id, project):
     """The chart of the selection metric over the project's versions, or None with none."""
     versions = [
         v
-        for v in store.models.list(workspace_id, project.id)[:MAX_VERSIONS]
+        for v in store.models.scores(workspace_id, project.id, MAX_VERSIONS)
         if v.metric_value is not None and v.created_at is not None
     ]
     if not versions:
@@ -124,7 +124,7 @@ def validation_history(store, workspace_id, project):
     """Bars of accepted and rejected files per validation, oldest first; None with none."""
     done = [
         d
-        for d in store.validations.list_for_project(workspace_id, project.id, MAX_VALIDATIONS)
+        for d in store.validations.summaries_for_project(workspace_id, project.id, MAX_VALIDATIONS)
         if d.get("counts")
     ]
     if not done:

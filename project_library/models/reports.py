@@ -78,6 +78,12 @@ def figure(report, name):
     raise NotFound(f"This model version has no figure named '{name}'.")
 
 
+def figure_svg(store, secret, workspace_id, project_id, version, name):
+    """The SVG text of one of a version's figures (the page and the API serve it alike)."""
+    _, _, report = version_with_report(store, secret, workspace_id, project_id, version)
+    return figure(report, name)["svg"]
+
+
 def report_html(store, secret, workspace_id, project_id, version):
     """(project, record, the self-contained HTML report's bytes)."""
     project = store.projects.get(workspace_id, project_id)

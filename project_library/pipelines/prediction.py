@@ -40,10 +40,12 @@ def run_prediction(ctx):
     ctx.step("load", 30, f"Reading {len(result.accepted)} accepted files")
     frame = intake.load_table(ctx.storage, project, result, "prediction")
     ctx.step("predict", 50, f"Predicting {len(frame)} rows")
-    out = predict_table(model, frame, project.id_columns, cancel=ctx.cancel)
-    ctx.step("drift", 75, "Comparing the batch with the training data")
-    drift, figure = check_drift(ctx, model, frame, out)
+    features = model.prepare(frame)  # once, for the predictions and the drift check
+    out = predict_table(model, frame, project.id_columns, cancel=ctx.cancel, features=features)
     del frame
+    ctx.step("drift", 75, "Comparing the batch with the training data")
+    drift, figure = check_drift(ctx, model, features, out)
+    del features
     out = with_duplicate_files(out, result)
     hold = drift is not None and drift.drifted and (project.drift_action or "warn") == "hold"
     stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
@@ -78,7 +80,7 @@ def write_predictions(ctx, out, stamp, hold):
     return path
 
 
-def check_drift(ctx, model, frame, out):
+def check_drift(ctx, model, features, out):
     """(the batch's drift report against the production version's profile, the figure of
     its predictions beside the held-out ones); (None, None) when the version has no profile
     (trained before drift checks existed)."""
@@ -100,9 +102,7 @@ def check_drift(ctx, model, frame, out):
         return None, None
     profile = json.loads(raw)
     predicted = out["prediction"].to_numpy()
-    report = check_batch(
-        profile, model.prepare(frame), batch_predictions(predicted, profile["predictions"])
-    )
+    report = check_batch(profile, features, batch_predictions(predicted, profile["predictions"]))
     ctx.log.info("drift drifted=%s %s", report.drifted, report.summary())
     shown, figure = profile.get(SHOWN_PREDICTIONS), None
     if shown is not None:

@@ -6,6 +6,7 @@ import tempfile
 import pandas as pd
 
 from project_library.cancellation import check_cancel
+from project_library.training.model import predict_with_proba
 
 logger = logging.getLogger(__name__)
 
@@ -17,8 +18,11 @@ def probability_column(label):
     return f"probability_{label}"
 
 
-def predict_table(model, frame, id_columns=(), *, cancel=None):
-    """One row per input row: source file, row number, identifiers, prediction, probabilities."""
+def predict_table(model, frame, id_columns=(), *, cancel=None, features=None):
+    """One row per input row: source file, row number, identifiers, prediction, probabilities.
+    ``features`` is ``model.prepare(frame)`` when the caller already has it (the predict
+    pipeline shares it with the drift check), so the batch is prepared once."""
+    features = model.prepare(frame) if features is None else features
     parts = []
     for start in range(0, len(frame), CHUNK_ROWS):
         check_cancel(cancel)
@@ -29,7 +33,8 @@ def predict_table(model, frame, id_columns=(), *, cancel=None):
         for column in id_columns or ():
             if column in chunk.columns and column not in out.columns:
                 out[column] = chunk[column]
-        out["prediction"], proba = model.predict_with_proba(chunk)
+        rows = features.iloc[start : start + CHUNK_ROWS]
+        out["prediction"], proba = predict_with_proba(model.estimator, rows, model.classes)
         if proba is not None:
             for position, label in enumerate(model.classes):
                 out[probability_column(label)] = proba[:, position].round(6)

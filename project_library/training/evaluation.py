@@ -185,8 +185,8 @@ def permutation(estimator, X_test, y_test, *, task, metric, classes, budget_s=No
 
     with threads_for(len(X)):
         baseline = score(X, y, 1)[0]
-        per_row = seconds_per_row(estimator, X, classes)
         limit = float("inf") if budget_s is None else budget_s
+        per_row = 0.0 if budget_s is None else seconds_per_row(estimator, X, classes)
         repeats, rows = plan(len(columns), min(len(X), IMPORTANCE_MAX_ROWS), per_row, limit)
         if rows < len(X):
             chosen = np.sort(rng.choice(len(X), rows, replace=False))
