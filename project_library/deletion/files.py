@@ -7,6 +7,7 @@ whatever an earlier attempt deleted is simply no longer listed.
 
 from exception_layer.errors import NotFound, StorageError
 from integration.layout import PLATFORM_FOLDERS, project_path
+
 BATCH_SIZE = 500
 CONFIRM_ATTEMPTS = 3
 
