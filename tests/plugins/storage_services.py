@@ -19,6 +19,7 @@ from integration.registry import build_storage
 from tests.support.process import ServiceProcess, find_executable, free_port, port_open
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+GCS_EMULATOR = Path(__file__).resolve().parents[1] / "support" / "gcs_emulator.py"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
@@ -132,7 +133,8 @@ def start_storage_service(provider, log_dir):
         ready = partial(port_open, port)
     elif provider == "gcs":
         argv = [
-            find_executable("gcp-storage-emulator"),
+            find_executable("python"),
+            str(GCS_EMULATOR),
             "start",
             "--host",
             "127.0.0.1",
