@@ -263,12 +263,19 @@ def part_celery(work, args):
         }
         log = work / "celery-worker.log"
         with open(log, "wb") as out:
-            argv = [sys.executable, "-m", "celery", "--workdir", str(ROOT)]
-            argv += ["-A", "thread_layer.celery_app", "worker", "--concurrency=2"]
-            argv += ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
+            # the README's worker command, from the project folder, with no PYTHONPATH
+            argv = [str(Path(sys.executable).with_name("celery")), "-A", "thread_layer.celery_app"]
+            argv += ["worker", "--concurrency=2", "--without-gossip", "--without-mingle"]
+            argv += ["--loglevel=INFO"]
+            env.pop("PYTHONPATH", None)
             processes.append(
                 subprocess.Popen(
-                    argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                    argv,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=ROOT,
+                    start_new_session=True,
                 )
             )
         store = app.extensions["store"]

@@ -103,12 +103,8 @@ def main():
         with open(log, "wb") as out:
             processes.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "--workdir",
-                        str(ROOT),
+                    [  # the README's worker command, from the project folder
+                        str(Path(sys.executable).with_name("celery")),
                         "-A",
                         "thread_layer.celery_app",
                         "worker",
@@ -119,7 +115,8 @@ def main():
                     ],
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    env=env,
+                    env={k: v for k, v in env.items() if k != "PYTHONPATH"},
+                    cwd=ROOT,
                     start_new_session=True,
                 )
             )
