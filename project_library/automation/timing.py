@@ -165,9 +165,18 @@ def _parse_hours(value):
     return value
 
 
+# Every minute listed one by one, with every hour, day and month, is about 400 characters.
+MAX_CRON_LENGTH = 512
+
+
 def _check_cron(expr):
     if not isinstance(expr, str) or not expr.strip():
         raise ScheduleError(f"Give a cron expression such as '30 2 * * 1-5'. {_FIVE}.")
+    if len(expr) > MAX_CRON_LENGTH:
+        raise ScheduleError(
+            f"A cron expression is at most {MAX_CRON_LENGTH} characters; this one has "
+            f"{len(expr):,}."
+        )
     fields = expr.split()
     if fields[0].startswith("@"):
         raise ScheduleError(
@@ -219,6 +228,8 @@ def _check_term(term, field):
 def _field_value(text, field, term):
     name, low, high, names, offset = field
     if text.isascii() and text.isdigit():
+        if len(text) > 4:
+            raise ScheduleError(f"{term!r} is out of range for the {name} field ({low}-{high}).")
         value = int(text)
     elif text.lower() in names:
         value = names.index(text.lower()) + offset

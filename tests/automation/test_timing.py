@@ -104,6 +104,9 @@ def test_schedule_error_is_a_validation_error():
         ({"cron": "*/0 * * * *"}, "must be a whole number from 1 to 59"),
         ({"cron": "0 0 * * 5-1"}, "runs backwards"),
         ({"cron": "0 0 30 2 *"}, "never matches a real date"),
+        ({"cron": "9" * 5000 + " * * * *"}, "at most 512 characters; this one has 5,008"),
+        ({"cron": ",".join(["5"] * 300) + " * * * *"}, "at most 512 characters"),
+        ({"cron": "00005 * * * *"}, "'00005' is out of range for the minute field (0-59)"),
         ({"cron": ""}, "Give a cron expression"),
         ({"cron": "   "}, "Give a cron expression"),
         ({"cron": 5}, "Give a cron expression"),
@@ -245,6 +248,14 @@ def test_cron_day_of_month_and_day_of_week_both_set_means_either():
     # Fridays in January 2027 are the 1st, 8th, 15th, 22nd, 29th; the 13th is a Wednesday.
     assert [run.day for run in runs] == [8, 13, 15, 22, 29]
     assert all(run.hour == 9 for run in runs)
+
+
+def test_the_longest_sensible_cron_expression_is_accepted():
+    every = " ".join(
+        ",".join(str(value) for value in range(low, high + 1))
+        for low, high in ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+    )
+    assert normalise({"cron": every, "timezone": BERLIN})["cron"] == every
 
 
 def test_cron_names_are_case_insensitive():
