@@ -3,11 +3,15 @@ and a bounded sample of requests with their answers (30 days, then MongoDB's TTL
 
 from datetime import timedelta
 
+import bson
 from pymongo import ASCENDING, DESCENDING
 
 from entity.records import now
 
 SAMPLE_DAYS = 30
+# A sample larger than this once encoded is kept as a note: the request is the caller's to
+# keep, and MongoDB refuses a document over 16 MB (a wide 10,000-row call can pass it).
+SAMPLE_MAX_BYTES = 256 * 1024
 # Upper bounds (ms) of the latency histogram's buckets; the last one takes the rest.
 BUCKETS_MS = (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 5000)
 
@@ -59,7 +63,7 @@ class ServingRepository:
             return
         self.samples.insert_many(
             [
-                {"workspace_id": workspace_id, "project_id": project_id, "at": now(), **s}
+                {"workspace_id": workspace_id, "project_id": project_id, "at": now(), **_kept(s)}
                 for s in samples
             ]
         )
@@ -79,3 +83,13 @@ class ServingRepository:
         return self.stats.delete_many(query).deleted_count + (
             self.samples.delete_many(query).deleted_count
         )
+
+
+def _kept(sample):
+    """The sample itself, or a note of its size when it is too large to keep."""
+    if len(bson.encode(sample)) <= SAMPLE_MAX_BYTES:
+        return sample
+    request = sample.get("request") or {}
+    rows = request.get("rows", request.get("data")) if isinstance(request, dict) else None
+    note = {"omitted": "too large to keep", "rows": len(rows) if isinstance(rows, list) else None}
+    return {**sample, "request": note, "answer": None}
