@@ -1,6 +1,7 @@
 """Online prediction and prediction tokens in the OpenAPI document."""
 
 from controllers.openapi.building import TEXT, body, json_response, list_of, obj, operation, ref
+from entity.token import DEFAULT_EXPIRY, EXPIRY_CHOICES
 
 
 def paths():
@@ -33,7 +34,11 @@ def paths():
                 "Create a project prediction token.",
                 "admin",
                 {"201": json_response(ref("NewToken"), "Created")},
-                request=body(obj(name=TEXT)),
+                request=body(
+                    obj(
+                        name=TEXT, expires={"enum": list(EXPIRY_CHOICES), "default": DEFAULT_EXPIRY}
+                    )
+                ),
             ),
             "get": operation(
                 "The project's prediction tokens.",

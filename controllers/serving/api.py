@@ -69,8 +69,11 @@ def predict(project_id):
 @require_role("admin")
 def create_token(project_id):
     get_store().projects.get(workspace_id(), project_id)  # 404 before 400
-    name = field(json_body(), "name", required=False)
-    token, secret = tokens.create_token(get_store(), workspace_id(), project_id, actor(), name)
+    body = json_body()
+    name, expires = field(body, "name", required=False), field(body, "expires", required=False)
+    token, secret = tokens.create_token(
+        get_store(), workspace_id(), project_id, actor(), name, expires
+    )
     audit("prediction_token.create", target=target("prediction_token", token.id, token.name))
     return jsonify({**tokens.to_json(token), "token": secret}), 201
 
