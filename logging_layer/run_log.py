@@ -11,12 +11,18 @@ text, never HTML. ``install_run_log`` puts the handler on the root logger once p
 import contextvars
 import logging
 import threading
+import time
 from contextlib import contextmanager
 
 from entity.records import now
 from entity.run_log import PAGE
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# While lines cannot be written (the database is away), say so in the server log at most
+# this often instead of a traceback per line.
+FAILURE_NOTICE_S = 30.0
+
+logger = logging.getLogger(__name__)
 
 _current = contextvars.ContextVar("mlp_run_scope", default=None)
 
@@ -81,6 +87,8 @@ class RunLogHandler(logging.Handler):
         super().__init__(level)
         self.addFilter(RunContextFilter())
         self._writing = threading.local()
+        self._failure_lock = threading.Lock()
+        self._failure_said_at = None
 
     def emit(self, record):
         scope = _current.get()
@@ -89,10 +97,27 @@ class RunLogHandler(logging.Handler):
         self._writing.active = True
         try:
             scope.write(record.levelname, record.getMessage())
-        except Exception:  # noqa: BLE001 - logging must never break the run it records
-            self.handleError(record)
+        except Exception as error:  # noqa: BLE001 - logging must never break the run it records
+            self._say_failure(scope, error)
         finally:
             self._writing.active = False
+
+    def _say_failure(self, scope, error):
+        """One server-log line per ``FAILURE_NOTICE_S`` while writes fail (the handler itself
+        ignores it: it is emitted while this thread is writing)."""
+        moment = time.monotonic()
+        with self._failure_lock:
+            said = self._failure_said_at
+            if said is not None and moment - said < FAILURE_NOTICE_S:
+                return
+            self._failure_said_at = moment
+        logger.warning(
+            "run_log_write_failed run=%s error=%s: run log lines are dropped while this lasts "
+            "(said at most every %.0f s)",
+            scope.run_id,
+            type(error).__name__,
+            FAILURE_NOTICE_S,
+        )
 
 
 def install_run_log(root=None):

@@ -4,8 +4,11 @@ that run's log (at its level, with the step), and nothing from outside the run d
 import logging
 import threading
 
+from pymongo import MongoClient
+
 from controllers.context import get_store
 from entity.run import Run
+from entity.run_log import RunLogRepository
 from logging_layer.run_log import RunContextFilter, run_scope
 
 
@@ -51,3 +54,22 @@ def test_the_filter_stamps_the_ids_of_the_current_run(app):
     with run_scope(store.run_logs, run):
         RunContextFilter().filter(record)
     assert (record.run_id, record.workspace_id, record.project_id) == (run.id, "ws", "p1")
+
+
+def test_while_the_database_is_away_lines_are_dropped_with_one_notice(app, capsys, caplog):
+    with app.app_context():
+        store = get_store()
+        run = _run(store)
+    away = MongoClient("mongodb://127.0.0.1:1", serverSelectionTimeoutMS=50, connect=False)
+    library = logging.getLogger("some.storage.library")
+    with caplog.at_level(logging.WARNING), run_scope(store.run_logs, run) as scope:
+        scope.repository = RunLogRepository(away["nowhere"])
+        for attempt in range(5):
+            library.warning("retrying attempt=%d", attempt)
+        scope.repository = store.run_logs
+        library.warning("the database is back")
+    notices = [r for r in caplog.records if "run_log_write_failed" in r.getMessage()]
+    assert len(notices) == 1 and "ServerSelectionTimeoutError" in notices[0].getMessage()
+    assert "Traceback" not in capsys.readouterr().err
+    assert [r["message"] for r in store.run_logs.lines(run.id)] == ["the database is back"]
+    away.close()
