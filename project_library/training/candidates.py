@@ -1,8 +1,10 @@
 """The estimators model selection compares, each with the preprocessing it needs."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -16,6 +18,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.utils.validation import validate_data
 
 from project_library.training.metrics import is_classification
 
@@ -24,18 +27,21 @@ MISSING_CODE = -2
 
 
 class PriorCorrected:
-    """Predict argmax of p(class | x) / p(class): the decision rule that maximises balanced
-    accuracy for calibrated probabilities, so rare classes are predicted at all."""
+    """Predict argmax of p(class | x) / p(class) ** power: with power 1 the decision rule
+    that maximises balanced accuracy for calibrated probabilities, so rare classes are
+    predicted at all; a smaller power corrects halfway (``priors`` holds the powered shares)."""
 
-    def __init__(self, estimator, priors=None):
+    def __init__(self, estimator, priors=None, power=1.0):
         self.estimator = estimator
         self.priors = priors
+        self.power = power
 
     def fit(self, X, y):
         self.estimator.fit(X, y)
         labels, counts = np.unique(np.asarray(y), return_counts=True)
         lookup = dict(zip(labels.tolist(), counts / counts.sum(), strict=True))
-        self.priors = np.array([lookup.get(c, 1.0) for c in self.classes_.tolist()])
+        shares = np.array([lookup.get(c, 1.0) for c in self.classes_.tolist()])
+        self.priors = shares ** getattr(self, "power", 1.0)
         return self
 
     @property
@@ -53,6 +59,17 @@ class PriorCorrected:
         return prior_corrected(self.classes_, self.predict_proba(X), self.priors)
 
 
+class RowStableRidge(Ridge):
+    """Ridge whose prediction of a row does not depend on the rows predicted with it: a BLAS
+    matrix product sums in an order that depends on the batch's shape, einsum does not."""
+
+    def predict(self, X):
+        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], reset=False)
+        if sparse.issparse(X):
+            return super().predict(X)
+        return np.einsum("ij,j->i", X, self.coef_) + self.intercept_
+
+
 def prior_corrected(classes, proba, priors):
     return np.asarray(classes)[np.argmax(proba / np.maximum(priors, 1e-12), axis=1)]
 
@@ -67,6 +84,10 @@ class Candidate:
     # Members of one family scale alike with the data, so a member's time predicts another's
     # far better than a member of another family does.
     family: str = ""
+    # Rank from simpler or more regularised (0) up: among candidates whose scores are within
+    # the cross-validation spread the lowest wins. Boosting with few leaves, shrinkage and
+    # early stopping ranks below forests of fully grown trees, which memorise their rows.
+    complexity: int = 0
 
 
 def ordinal_encoder():
@@ -117,6 +138,34 @@ def _pipeline(preprocessor, estimator):
     return Pipeline([("prepare", preprocessor), ("model", estimator)])
 
 
+HGB_TUNED = dict(
+    learning_rate=0.05,
+    max_iter=400,
+    max_leaf_nodes=31,
+    l2_regularization=0.1,
+    early_stopping=True,
+    validation_fraction=0.1,
+    n_iter_no_change=20,
+)
+
+
+def _forest(
+    classify, weight, random_state, cls_c, cls_r, n_estimators, numeric, categorical, n_jobs
+):
+    if classify:
+        estimator = cls_c(
+            n_estimators=n_estimators,
+            class_weight="balanced_subsample" if weight else None,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+    else:
+        estimator = cls_r(
+            n_estimators=n_estimators, max_features=0.5, n_jobs=n_jobs, random_state=random_state
+        )
+    return _pipeline(tree_preprocessor(numeric, categorical, impute=True), estimator)
+
+
 def candidates_for(task, balanced=True, random_state=0):
     """Candidates in the order they are tried: cheap and strong first."""
     classify = is_classification(task)
@@ -129,48 +178,21 @@ def candidates_for(task, balanced=True, random_state=0):
         )
 
     def hgb_tuned(numeric, categorical, n_jobs):
-        params = dict(
-            learning_rate=0.05,
-            max_iter=400,
-            max_leaf_nodes=31,
-            l2_regularization=0.1,
-            early_stopping=True,
-            validation_fraction=0.1,
-            n_iter_no_change=20,
-            random_state=random_state,
-        )
-        if classify:
-            estimator = HistGradientBoostingClassifier(class_weight=weight, **params)
-        else:
-            estimator = HistGradientBoostingRegressor(**params)
+        # No class weights: the prior-corrected rule already serves the rare classes, and
+        # weights made each boosting iteration many times slower on a wide table.
+        cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        estimator = cls(random_state=random_state, **HGB_TUNED)
         return _pipeline(tree_preprocessor(numeric, categorical, impute=False), estimator)
 
     def linear(numeric, categorical, n_jobs):
         if classify:
             estimator = LogisticRegression(max_iter=400, C=1.0, class_weight=weight)
         else:
-            estimator = Ridge(alpha=1.0)
+            estimator = RowStableRidge(alpha=1.0)
         return _pipeline(linear_preprocessor(numeric, categorical), estimator)
 
     def forest(cls_c, cls_r, n_estimators):
-        def build(numeric, categorical, n_jobs):
-            if classify:
-                estimator = cls_c(
-                    n_estimators=n_estimators,
-                    class_weight="balanced_subsample" if weight else None,
-                    n_jobs=n_jobs,
-                    random_state=random_state,
-                )
-            else:
-                estimator = cls_r(
-                    n_estimators=n_estimators,
-                    max_features=0.5,
-                    n_jobs=n_jobs,
-                    random_state=random_state,
-                )
-            return _pipeline(tree_preprocessor(numeric, categorical, impute=True), estimator)
-
-        return build
+        return partial(_forest, classify, weight, random_state, cls_c, cls_r, n_estimators)
 
     # Cheap and minority-aware first: the linear model (balanced weights) calibrates the
     # budget estimate; extra trees cost little even on wide tables (sqrt of the features per
@@ -182,6 +204,7 @@ def candidates_for(task, balanced=True, random_state=0):
             0.3,
             linear,
             "linear",
+            0,
         ),
         Candidate(
             "extra_trees",
@@ -189,6 +212,7 @@ def candidates_for(task, balanced=True, random_state=0):
             1.0,
             forest(ExtraTreesClassifier, ExtraTreesRegressor, 200),
             "forest",
+            4,
         ),
         Candidate(
             "hist_gradient_boosting",
@@ -196,6 +220,7 @@ def candidates_for(task, balanced=True, random_state=0):
             1.0,
             hgb_default,
             "boosting",
+            2,
         ),
         Candidate(
             "hist_gradient_boosting_tuned",
@@ -203,6 +228,7 @@ def candidates_for(task, balanced=True, random_state=0):
             2.5,
             hgb_tuned,
             "boosting",
+            1,
         ),
         Candidate(
             "random_forest",
@@ -210,5 +236,6 @@ def candidates_for(task, balanced=True, random_state=0):
             2.0,
             forest(RandomForestClassifier, RandomForestRegressor, 200),
             "forest",
+            3,
         ),
     ]

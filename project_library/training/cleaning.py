@@ -29,6 +29,7 @@ class CleanTable:
     categorical_columns: list
     dropped: dict = field(default_factory=dict)
     groups: np.ndarray | None = None
+    sources: np.ndarray | None = None  # each row's batch file, when the table says
     rows_in: int = 0
     rows_without_target: int = 0
     duplicate_rows: int = 0
@@ -159,6 +160,9 @@ def clean_training_table(frame, *, task, target, ignore_columns=(), id_columns=(
     X = X[keep].reset_index(drop=True)
     y = y[keep].reset_index(drop=True)
     groups = pd.factorize(pd.util.hash_pandas_object(X, index=False))[0]
+    sources = None
+    if "_source_file" in labelled.columns:
+        sources = labelled["_source_file"].astype(str).to_numpy()[keep]
     return CleanTable(
         features=X,
         target=y,
@@ -166,6 +170,7 @@ def clean_training_table(frame, *, task, target, ignore_columns=(), id_columns=(
         categorical_columns=categorical,
         dropped=dropped,
         groups=groups,
+        sources=sources,
         rows_in=rows_in,
         rows_without_target=rows_without_target,
         duplicate_rows=duplicate_rows,

@@ -116,9 +116,9 @@ def fit_cluster(part, cluster):
     if len(part.y) < MIN_ROWS_PER_CLUSTER // 2:
         cls = DummyClassifier(strategy="prior") if classify else DummyRegressor()
         return cls.fit(part.X, part.y), "constant", []
-    best, cluster_scores = select_model(part)
-    model = build_final(part, best, cluster_scores)
+    choice, cluster_scores = select_model(part)
+    model = build_final(part, choice)
     model.fit(part.X, part.y)
     for s in cluster_scores:
         s.name = f"cluster{cluster}:{s.name}"
-    return model, best.name, cluster_scores
+    return model, choice.name, cluster_scores

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-# Below this many rows OpenMP threads cost more than they give (and on a shared machine
-# their busy-waiting makes HistGradientBoosting many times slower): fit single-threaded.
+# Below this many rows OpenMP and BLAS threads cost more than they give (on a shared machine
+# their busy-waiting makes HistGradientBoosting, and a logistic regression's BLAS calls,
+# many times slower): fit single-threaded.
 SINGLE_THREAD_ROWS = 20_000
 
 
 def threads_for(n_rows):
-    return threadpool_limits(limits=1 if n_rows < SINGLE_THREAD_ROWS else None, user_api="openmp")
+    return threadpool_limits(limits=1 if n_rows < SINGLE_THREAD_ROWS else None)
 
 
 DEFAULT_TIME_BUDGET_S = 120.0
@@ -73,9 +74,15 @@ class Problem:
     clock: Clock
     cancel: Callable[[], bool] | None
     log: logging.Logger | logging.LoggerAdapter
+    sources: np.ndarray | None = None  # each row's batch file, for validation by file
 
     def subset(self, rows):
         """The same problem restricted to ``rows`` (a boolean mask), e.g. one cluster."""
+        sources = None if self.sources is None else np.asarray(self.sources)[rows]
         return replace(
-            self, X=self.X[rows], y=np.asarray(self.y)[rows], groups=np.asarray(self.groups)[rows]
+            self,
+            X=self.X[rows],
+            y=np.asarray(self.y)[rows],
+            groups=np.asarray(self.groups)[rows],
+            sources=sources,
         )

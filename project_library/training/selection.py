@@ -1,56 +1,68 @@
 """Model selection: cross-validate each candidate, cheapest first, within the time budget.
 
 The first candidate always runs. After that a candidate is skipped when the seconds it is
-expected to take (the most pessimistic cost per unit seen so far, for its family when one
-was timed, times its relative cost) exceed what is left of the budget.
+expected to take (the most pessimistic cost per unit seen so far for its family, or the
+cheapest unit seen when its family was not timed yet, times its relative cost) exceed what
+is left of the budget, or when the best so far is already perfect on every fold. Folds hold
+out whole batch files when there are enough files. A candidate's first fold runs alone and
+stops it when it trails the best clearly; its other folds run in threads on idle cores.
+Each candidate's out-of-fold predictions go to ``choice``, which picks what is fitted.
 """
 
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from exception_layer.errors import ValidationError
 from project_library.cancellation import check_cancel
 from project_library.training import metrics as metric_defs
-from project_library.training.candidates import candidates_for, prior_corrected
+from project_library.training.candidates import candidates_for
+from project_library.training.choice import CandidateScore, choose
 from project_library.training.model import aligned_proba
+from project_library.training.oof import (
+    best_rule,
+    empty_oof,
+    perfect,
+    pooled_sd,
+    rule_scores,
+    within,
+)
 from project_library.training.problem import threads_for
-from project_library.training.splitting import fold_ids, stratified_sample
+from project_library.training.splitting import cv_folds, stratified_sample
 
-DECISION_METRICS = ("balanced_accuracy", "f1_macro")
 FIT_ERRORS = (ValueError, ArithmeticError, MemoryError)
+# A candidate whose first fold trails the best so far by more than this many of the best's
+# fold-to-fold standard deviations is stopped there.
+STOP_SPREADS = 2.0
 
 
 @dataclass
-class CandidateScore:
-    name: str
-    label: str
-    status: str  # scored | skipped | failed | stopped
-    score: float | None = None
-    fold_scores: list = field(default_factory=list)
-    seconds: float = 0.0
-    note: str = ""
-    decision: str = "argmax"  # or "prior": argmax of p(class|x) / p(class)
+class Trial:
+    """One candidate's cross-validation: its score and its out-of-fold predictions
+    (probabilities aligned to the classes, or values), NaN where a fold was not run."""
 
-    def to_dict(self):
-        return {
-            "name": self.name,
-            "label": self.label,
-            "status": self.status,
-            "score": None if self.score is None else round(self.score, 6),
-            "fold_scores": [round(s, 6) for s in self.fold_scores],
-            "seconds": round(self.seconds, 3),
-            "note": self.note,
-            "decision": self.decision,
-        }
+    candidate: object
+    score: CandidateScore
+    oof: np.ndarray | None = None
+
+
+@dataclass
+class CvData:
+    X: object
+    y: np.ndarray
+    folds: np.ndarray
+    n_folds: int
+    validation: str  # "files" or "rows"
 
 
 def select_model(problem, *, progress=None, progress_span=(10, 80)):
-    """Cross-validate each candidate within the budget; return (best Candidate, scores)."""
+    """Cross-validate each candidate within the budget; return (Choice, scores)."""
     candidates = candidates_to_try(problem)
-    Xs, ys, folds = cv_sample(problem)
-    costs, scores, best, best_score = CostModel(), [], None, None
+    data = cv_sample(problem)
+    costs, trials, best = CostModel(), [], None
     start, end = progress_span
     for position, candidate in enumerate(candidates):
         check_cancel(problem.cancel)
@@ -58,19 +70,29 @@ def select_model(problem, *, progress=None, progress_span=(10, 80)):
             progress(
                 start + (end - start) * position / len(candidates), f"Trying {candidate.label}"
             )
+        if best is not None and perfect(problem.metric, best.score.fold_scores):
+            note = f"{best.candidate.label} was already perfect on every fold"
+            trials.append(
+                Trial(
+                    candidate, CandidateScore(candidate.name, candidate.label, "skipped", note=note)
+                )
+            )
+            continue
         expected = costs.expected(candidate)
         if expected is not None and best is not None and expected > problem.clock.remaining:
-            scores.append(skipped(problem, candidate, expected))
+            trials.append(Trial(candidate, skipped(problem, candidate, expected)))
             continue
-        score = try_candidate(problem, candidate, Xs, ys, folds, costs, may_stop=best is not None)
-        scores.append(score)
-        if score.score is not None and metric_defs.is_better(
-            problem.metric, score.score, best_score
+        trial = try_candidate(problem, candidate, data, costs, best, trials)
+        trials.append(trial)
+        if best is None or (
+            trial.score.status == "scored"
+            and metric_defs.is_better(problem.metric, trial.score.score, best.score.score)
         ):
-            best, best_score = candidate, score.score
+            best = trial if trial.score.status == "scored" else best
     if best is None:
         raise ValidationError("No candidate model could be trained on this data.")
-    return best, scores
+    choice, scores = choose(problem, trials, data)
+    return choice, scores
 
 
 def candidates_to_try(problem):
@@ -84,14 +106,19 @@ def candidates_to_try(problem):
 
 
 def cv_sample(problem):
-    """The rows cross-validation uses (a stratified sample of large tables) and their folds."""
+    """The rows cross-validation uses (a stratified sample of large tables) and their folds:
+    whole files per fold when the project has enough of them."""
     options, y = problem.options, problem.y
     rows = stratified_sample(y, problem.task, options.max_cv_rows, options.random_state)
     if len(rows) < len(y):
         problem.log.info("cv_sample rows=%d of=%d", len(rows), len(y))
     Xs, ys, gs = problem.X.iloc[rows], np.asarray(y)[rows], np.asarray(problem.groups)[rows]
-    folds = fold_ids(ys, gs, problem.task, options.cv_folds, options.random_state)
-    return Xs, ys, folds
+    sources = None if problem.sources is None else np.asarray(problem.sources)[rows]
+    folds, validation = cv_folds(
+        ys, gs, sources, problem.task, options.cv_folds, options.random_state
+    )
+    problem.log.info("cv validation=%s folds=%d", validation, options.cv_folds)
+    return CvData(Xs, ys, folds, options.cv_folds, validation)
 
 
 class CostModel:
@@ -103,10 +130,14 @@ class CostModel:
         self.family = {}
 
     def expected(self, candidate):
-        """Expected seconds for ``candidate``; None before any candidate was timed."""
+        """Expected seconds for ``candidate``; None before any candidate was timed. A family
+        not timed yet gets the cheapest unit seen: its first fold runs alone and a budget
+        overrun stops it there."""
         if self.unit is None:
             return None
-        return self.family.get(candidate.family, self.unit) * candidate.relative_cost
+        return self.family.get(candidate.family, min(self.family.values())) * (
+            candidate.relative_cost
+        )
 
     def observe(self, candidate, seconds, folds_done, cv_folds):
         # Keep the most pessimistic estimate seen so far: costs vary with the data.
@@ -127,23 +158,23 @@ def skipped(problem, candidate, expected):
     )
 
 
-def try_candidate(problem, candidate, Xs, ys, folds, costs, *, may_stop):
+def try_candidate(problem, candidate, data, costs, best, trials=()):
     """Cross-validate one candidate; time it, score each decision rule, keep the better."""
     began = time.monotonic()
-    fold_scores, status, note = cross_validate(problem, candidate, Xs, ys, folds, may_stop)
+    oof, done, status, note = cross_validate(problem, candidate, data, best, trials)
     seconds = time.monotonic() - began
-    done = len(fold_scores.get("argmax", []))
     if done:
-        costs.observe(candidate, seconds, done, problem.options.cv_folds)
-    mean, decision = None, "argmax"
-    if done and status == "scored":
-        mean, decision = best_rule(problem.metric, fold_scores)
+        costs.observe(candidate, seconds, len(done), data.n_folds)
+    rules = rule_scores(
+        problem.metric, problem.task, problem.classes, data.y, oof, data.folds, done
+    )
+    mean, decision = best_rule(problem.metric, rules) if rules else (None, "argmax")
     score = CandidateScore(
         candidate.name,
         candidate.label,
         status,
-        mean,
-        fold_scores.get(decision, []),
+        mean if status == "scored" else None,
+        rules.get(decision, []),
         seconds,
         note,
         decision,
@@ -157,65 +188,73 @@ def try_candidate(problem, candidate, Xs, ys, folds, costs, *, may_stop):
         decision,
         seconds,
     )
-    return score
+    return Trial(candidate, score, oof)
 
 
-def best_rule(metric, fold_scores):
-    """(mean score, rule) of the decision rule with the better mean over the folds."""
-    mean, decision = None, "argmax"
-    for rule, values in fold_scores.items():
-        value = float(np.nanmean(values))
-        if mean is None or metric_defs.is_better(metric, value, mean):
-            mean, decision = value, rule
-    return mean, decision
+def cross_validate(problem, candidate, data, best, trials=()):
+    """(out-of-fold predictions, folds done, status, note). The first fold runs alone: a
+    candidate that cannot win stops there; the others run in parallel on idle cores."""
+    oof = empty_oof(problem.classes, len(data.y))
+    done = []
+    try:
+        oof[data.folds == 0] = run_fold(problem, candidate, data, 0, problem.options.n_jobs)
+        done.append(0)
+        if best is not None:
+            reason = cannot_win(problem, data, oof, best, trials)
+            if reason:
+                return oof, done, "stopped", reason
+            if problem.clock.remaining < 0:
+                return oof, done, "stopped", "time budget reached during cross-validation"
+        rest = list(range(1, data.n_folds))
+        workers = idle_workers(len(rest))
+        n_jobs = 1 if workers > 1 else problem.options.n_jobs
+        results = Parallel(n_jobs=workers, backend="threading")(
+            delayed(run_fold)(problem, candidate, data, fold, n_jobs) for fold in rest
+        )
+    except FIT_ERRORS as exc:
+        note = f"{type(exc).__name__}: {exc}"[:300]
+        problem.log.warning("candidate=%s failed error=%s", candidate.name, note)
+        return oof, done, "failed", note
+    for fold, predicted in zip(rest, results, strict=True):
+        oof[data.folds == fold] = predicted
+        done.append(fold)
+    return oof, done, "scored", ""
 
 
-def cross_validate(problem, candidate, Xs, ys, folds, may_stop):
-    """Fold scores per decision rule, and the status ("scored", "failed", "stopped")."""
-    fold_scores, status, note = {}, "scored", ""
-    for fold in range(problem.options.cv_folds):
-        check_cancel(problem.cancel)
-        train_rows, test_rows = folds != fold, folds == fold
-        pipeline = candidate.build(problem.numeric, problem.categorical, problem.options.n_jobs)
-        try:
-            with threads_for(int(train_rows.sum())):
-                pipeline.fit(Xs[train_rows], ys[train_rows])
-            values = evaluate_rules(
-                problem.metric,
-                problem.task,
-                pipeline,
-                Xs[test_rows],
-                ys[test_rows],
-                problem.classes,
-                ys[train_rows],
-            )
-        except FIT_ERRORS as exc:
-            status, note = "failed", f"{type(exc).__name__}: {exc}"[:300]
-            problem.log.warning("candidate=%s failed error=%s", candidate.name, note)
-            break
-        for rule, value in values.items():
-            fold_scores.setdefault(rule, []).append(value)
-        if may_stop and problem.clock.remaining < 0:
-            status, note = "stopped", "time budget reached during cross-validation"
-            break
-    return fold_scores, status, note
+def run_fold(problem, candidate, data, fold, n_jobs):
+    """Fit on the other folds; the fold's aligned probabilities, or predicted values."""
+    check_cancel(problem.cancel)
+    train_rows = data.folds != fold
+    pipeline = candidate.build(problem.numeric, problem.categorical, n_jobs)
+    with threads_for(int(train_rows.sum())):
+        pipeline.fit(data.X[train_rows], data.y[train_rows])
+        test = data.X[~train_rows]
+        if problem.classes is not None and hasattr(pipeline, "predict_proba"):
+            return aligned_proba(pipeline, test, problem.classes)
+        return pipeline.predict(test)
 
 
-def evaluate_rules(metric, task, estimator, X, y, classes, y_train):
-    """Score of each decision rule: plain argmax, and (for metrics that weigh every class
-    alike) the prior-corrected rule, both from one set of fold predictions."""
-    scores = {"argmax": evaluate(metric, task, estimator, X, y, classes)}
-    if metric in DECISION_METRICS and classes is not None and hasattr(estimator, "predict_proba"):
-        proba = aligned_proba(estimator, X, classes)
-        labels, counts = np.unique(y_train, return_counts=True)
-        share = dict(zip(labels.tolist(), counts / counts.sum(), strict=True))
-        priors = np.array([share.get(c, 1.0) for c in classes])
-        predicted = prior_corrected(classes, proba, priors)
-        scores["prior"] = metric_defs.score(metric, task, y, predicted, proba, classes)
-    return scores
+def cannot_win(problem, data, oof, best, trials):
+    """Why the candidate is stopped after its first fold, or "" to go on: it trails the
+    best so far on that fold by more than STOP_SPREADS fold-to-fold standard deviations
+    (pooled over the candidates scored so far)."""
+    metric = problem.metric
+    rules = rule_scores(metric, problem.task, problem.classes, data.y, oof, data.folds, [0])
+    first, _ = best_rule(metric, rules)
+    reference = best.score.fold_scores[0]
+    scored = [t.score.fold_scores for t in trials if t.score.status == "scored"]
+    margin = STOP_SPREADS * pooled_sd(scored or [best.score.fold_scores])
+    if within(metric, first, reference, margin):
+        return ""
+    return f"cannot win: first fold {first:.4f} against {reference:.4f} for {best.candidate.name}"
 
 
-def evaluate(metric, task, estimator, X, y, classes):
-    predicted = estimator.predict(X)
-    proba = aligned_proba(estimator, X, classes) if classes is not None else None
-    return metric_defs.score(metric, task, y, predicted, proba, classes)
+def idle_workers(tasks):
+    """Threads for ``tasks`` folds: the cores the load average leaves idle, counting the
+    one this training already uses (at least one, at most ``tasks``)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    idle = (os.cpu_count() or 1) - load + 1
+    return max(1, min(tasks, int(idle + 0.5)))

@@ -6,10 +6,13 @@ can never sit on both sides of a split, and classes with a single row stay in tr
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold
 
 from project_library.training.metrics import is_classification
 
 REGRESSION_BINS = 5
+# Cross-validation holds out whole batch files when each fold can get at least this many.
+MIN_FILES_PER_FOLD = 2
 
 
 def _strata(y, task):
@@ -57,6 +60,33 @@ def fold_ids(y, groups, task, n_folds=3, random_state=0):
         group_fold[members] = (np.arange(len(members)) + offset) % n_folds
         offset += len(members)
     return group_fold[inverse]
+
+
+def file_groups(groups, sources):
+    """Each row's file as a group number, rows with identical features all given the file of
+    the first of them, so no fold holds a copy of another fold's row."""
+    first, inverse = _group_representatives(groups)
+    return pd.factorize(np.asarray(sources)[first])[0][inverse]
+
+
+def by_file(sources, n_folds):
+    """True when there are enough distinct files to hold out whole files in every fold."""
+    return sources is not None and len(np.unique(sources)) >= MIN_FILES_PER_FOLD * n_folds
+
+
+def cv_folds(y, groups, sources, task, n_folds=3, random_state=0):
+    """(a fold number per row, "files" or "rows"): whole batch files per fold where there
+    are enough of them (the next batch is a new file), otherwise rows stratified over
+    groups of duplicates."""
+    if not by_file(sources, n_folds):
+        return fold_ids(y, groups, task, n_folds, random_state), "rows"
+    files = file_groups(groups, sources)
+    strata = _strata(np.asarray(y), task)
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+    folds = np.zeros(len(files), dtype=int)
+    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(files)), strata, files)):
+        folds[test] = fold
+    return folds, "files"
 
 
 def stratified_sample(y, task, n_rows, random_state=0):

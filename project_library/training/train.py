@@ -5,9 +5,11 @@ passes the loaded table, a logger-like object, a ``cancel`` callable checked bet
 candidates and folds, and an optional ``progress(percent, message)`` callable.
 
 The steps live in their own modules: ``cleaning`` and ``splitting`` shape the rows,
-``selection`` cross-validates the candidates within the budget, ``final`` fits the chosen
-one, ``clustering`` does both per cluster, ``model`` is what gets pickled. Each step reads
-one ``problem.Problem``.
+``selection`` cross-validates the candidates within the budget (by batch file where there
+are enough files), ``choice`` picks among them (simplest within the spread, a blend, a
+calibrator), ``final`` fits the choice, ``clustering`` does both per cluster, ``model`` is
+what gets pickled. The held-out rows score the model fitted on the training split; the
+saved model is then fitted again on every row. Each step reads one ``problem.Problem``.
 """
 
 import logging
@@ -93,7 +95,9 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
     y = table.target.to_numpy()
     classify = metric_defs.is_classification(options.task)
     classes = sorted(np.unique(y).tolist()) if classify else None
-    (X_train, y_train, groups_train), (X_test, y_test) = split(table, y, options, metric, log)
+    (X_train, y_train, groups_train, sources), (X_test, y_test) = split(
+        table, y, options, metric, log
+    )
     if progress:
         progress(10, "Selecting a model")
     problem = Problem(
@@ -109,21 +113,25 @@ def train(frame, options, *, log=None, cancel=None, progress=None):
         clock=clock,
         cancel=cancel,
         log=log,
+        sources=sources,
     )
     fitted = select_and_fit(problem, progress)
     check_cancel(cancel)
+    evaluation, value = score_held_out(problem, fitted, X_test, y_test)
+    if progress:
+        progress(88, "Measuring which columns the model relies on")
+    importance = measure_importance(problem, fitted, X_test, y_test)
+    check_cancel(cancel)
+    if progress:
+        progress(94, f"Fitting {fitted.label} on every row")
     model = TrainedModel(
         options.task,
         options.target,
-        fitted.estimator,
+        refit_all(problem, fitted, table.features, y),
         list(table.numeric_columns),
         list(table.categorical_columns),
         classes,
     )
-    evaluation, value = score_held_out(problem, fitted, X_test, y_test)
-    if progress:
-        progress(90, "Measuring which columns the model relies on")
-    importance = measure_importance(problem, fitted, X_test, y_test)
     return TrainingResult(
         model=model,
         metric=metric,
@@ -174,6 +182,7 @@ def split(table, y, options, metric, log):
     X_train, y_train = table.features[~held_out], y[~held_out]
     X_test, y_test = table.features[held_out], y[held_out]
     groups_train = table.groups[~held_out]
+    sources = None if table.sources is None else table.sources[~held_out]
     log.info(
         "split train_rows=%d held_out_rows=%d metric=%s budget_s=%.0f strategy=%s",
         len(y_train),
@@ -182,18 +191,29 @@ def split(table, y, options, metric, log):
         options.time_budget_s,
         options.strategy,
     )
-    return (X_train, y_train, groups_train), (X_test, y_test)
+    return (X_train, y_train, groups_train, sources), (X_test, y_test)
 
 
 def select_and_fit(problem, progress):
     """One model chosen by cross-validation and fitted, or one per cluster: a ``Fitted``."""
     if problem.options.strategy == "cluster":
         return train_clustered(problem)
-    best, scores = select_model(problem, progress=progress)
+    choice, scores = select_model(problem, progress=progress)
     check_cancel(problem.cancel)
     if progress:
-        progress(82, f"Fitting {best.label} on the training split")
-    return fit_final(problem, best, scores)
+        progress(82, f"Fitting {choice.label} on the training split")
+    return fit_final(problem, choice, scores)
+
+
+def refit_all(problem, fitted, X, y):
+    """The chosen model fitted again on every accepted row (training split and held-out):
+    the held-out rows scored the choice; the saved model learns from them too. A model per
+    cluster is kept as fitted on the training split."""
+    if fitted.choice is None:
+        return fitted.estimator
+    refit = fit_final(problem, fitted.choice, fitted.scores, X, y)
+    problem.log.info("final_fit estimator=%s rows=%d", fitted.name, len(y))
+    return refit.estimator
 
 
 def score_held_out(problem, fitted, X_test, y_test):
@@ -243,4 +263,5 @@ def row_counts(table, y_train, y_test):
         "duplicates_dropped": table.duplicate_rows,
         "train": int(len(y_train)),
         "held_out": int(len(y_test)),
+        "final_fit": int(len(y_train) + len(y_test)),
     }

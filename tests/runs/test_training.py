@@ -98,9 +98,9 @@ def test_train_reports_held_out_metrics(task, metric, floor):
         else {"rmse", "mae", "r2"}
     )
     assert set(result.metrics) == expected
-    assert result.estimator in FAST
-    assert {c.name for c in result.candidates} == set(FAST)
-    assert all(c.status == "scored" for c in result.candidates)
+    assert result.estimator in (*FAST, "blend")
+    assert {c.name for c in result.candidates} - {"blend"} == set(FAST)
+    assert all(c.status in ("scored", "stopped") for c in result.candidates)
     assert result.rows["duplicates_dropped"] == 30
     assert result.rows["train"] + result.rows["held_out"] == len(table(task))
 
@@ -195,7 +195,7 @@ def test_rare_class_is_predicted_thanks_to_the_prior_corrected_rule():
         ),
     )
     chosen = next(c for c in result.candidates if c.name == "extra_trees")
-    assert chosen.decision == "prior"
-    assert result.params["decision_rule"] == "prior-corrected argmax"
+    assert chosen.decision.startswith("prior")
+    assert result.params["decision_rule"].startswith("prior-corrected argmax")
     assert result.metrics["balanced_accuracy"] > 0.6
     assert "rare" in set(result.model.predict(frame))
