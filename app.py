@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask, g
+from flask import Flask, current_app, g, request
 from flask.cli import run_command
+from flask_limiter.util import get_qualified_name
 
 from controllers import dashboard, openapi
 from controllers.access import can, load_tenant
@@ -109,6 +110,7 @@ def create_app(config=None):
     register_runs(app)
     register_serving(app)
     register_blueprints(app)
+    register_rate_limit_scope(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -195,6 +197,7 @@ def register_runs(app):
         services,
         workers=app.config.get("RUN_WORKERS", 2),
         nice=app.config.get("RUN_NICE", 10),
+        threads=app.config.get("RUN_THREADS"),
         redis_url=app.config["REDIS_URL"],
         visibility_timeout=app.config.get("CELERY_VISIBILITY_TIMEOUT", 3600),
     )
@@ -262,6 +265,26 @@ def register_blueprints(app):
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.extensions["dashboard_panels"] = DASHBOARD_PANELS
+
+
+def register_rate_limit_scope(app):
+    """flask-limiter resolves the limits of every request; only a few routes have one, so
+    the others skip it (about 0.05-0.15 ms of a request)."""
+    marked = getattr(limiter, "_marked_for_limiting", None)
+    if marked is None:  # a flask-limiter without it: every request is checked, as before
+        return
+    app.extensions["rate_limited_endpoints"] = frozenset(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if get_qualified_name(view) in marked or limiter.limit_manager.has_hints(endpoint)
+    )
+    if _unlimited_route not in limiter._request_filters:
+        limiter.request_filter(_unlimited_route)
+
+
+def _unlimited_route():
+    limited = current_app.extensions.get("rate_limited_endpoints")
+    return limited is not None and request.endpoint not in limited
 
 
 def register_template_helpers(app):

@@ -29,6 +29,7 @@ DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CELERY_VISIBILITY_TIMEOUT": 3600,  # seconds; keep above the longest run
     "RUN_NICE": 10,  # CPU priority of run threads (higher = lower priority)
+    "RUN_THREADS": None,  # native threads (BLAS, OpenMP, joblib) of a job; None: cores - 1
     "RUN_RECOVERY": True,  # at start-up: interrupt orphaned runs, re-enqueue queued ones
     "RUN_HEARTBEAT_SECONDS": 10,  # how often a running run stamps its heartbeat
     "RUN_STALE_SECONDS": 120,  # no heartbeat for this long: the watchdog interrupts the run

@@ -138,25 +138,40 @@ def percentile(values, q):
 
 
 def load_phase(url, clients, seconds):
-    """Child process: ``clients`` threads GET ``url`` back to back; print latencies (ms)."""
+    """Child process: ``clients`` threads GET ``url`` back to back; print latencies (ms).
+
+    With BENCH_FOLLOW=1 each client polls like the run page's browser does: it moves its
+    ``after=`` cursor to each answer's ``next`` and sends the last ETag back
+    (``If-None-Match``), so an unchanged log answers 304.
+    """
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     latencies, errors, stop = [], [0], time.monotonic() + seconds
+    not_modified = [0]
     headers = json.loads(os.environ.get("BENCH_HEADERS", "{}"))
+    follow = os.environ.get("BENCH_FOLLOW") == "1"
 
     def worker():
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
+        cursor, etag = 0, None
         while time.monotonic() < stop:
+            if follow:
+                path = f"{parts.path}?after={cursor}"
+            sent = {**headers, **({"If-None-Match": etag} if follow and etag else {})}
             began = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", path, headers=sent)
                 response = conn.getresponse()
-                response.read()
-                if response.status != 200:
+                body = response.read()
+                if response.status == 304 and follow:
+                    not_modified[0] += 1
+                elif response.status != 200:
                     errors[0] += 1
+                elif follow:
+                    cursor, etag = json.loads(body)["next"], response.getheader("ETag")
             except (OSError, http.client.HTTPException):
                 errors[0] += 1
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -175,13 +190,18 @@ def load_phase(url, clients, seconds):
                 "p99": percentile(latencies, 99),
                 "requests": len(latencies),
                 "errors": errors[0],
+                "not_modified": not_modified[0],
             }
         )
     )
 
 
-def run_load(url, clients, seconds, headers=None):
-    env = {**os.environ, "BENCH_HEADERS": json.dumps(headers or {})}
+def run_load(url, clients, seconds, headers=None, follow=False):
+    env = {
+        **os.environ,
+        "BENCH_HEADERS": json.dumps(headers or {}),
+        "BENCH_FOLLOW": "1" if follow else "0",
+    }
     out = subprocess.run(
         [
             sys.executable,
@@ -219,6 +239,8 @@ def main():
     parser.add_argument("--train-rows", type=int, default=30_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--page-clients", type=int, default=10)
+    parser.add_argument("--train-rounds", type=int, default=3)
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--load")
     args = parser.parse_args()
@@ -241,171 +263,239 @@ def main():
 
 def measure(args, work):
     from app import create_app
-    from cloud_storage.local import LocalStorage
     from controllers.context import get_store
-    from entity.project import Project
     from project_library.accounts import service as accounts
-    from project_library.models import artifacts as model_store
-    from project_library.pipelines.runs import training_options
-    from project_library.prediction.predict import predict_table
-    from project_library.training.train import train
-    from project_library.validation import batches as intake
 
-    app = create_app({"DATA_DIR": str(work / "data"), "RUN_WORKERS": 2, "LOG_LEVEL": "WARNING"})
+    # INFO: the run log records INFO lines (and the request log is on, as in production)
+    app = create_app({"DATA_DIR": str(work / "data"), "RUN_WORKERS": 2, "LOG_LEVEL": "INFO"})
     with app.app_context():
         db = get_store()
         user = accounts.register(db, "bench@example.com", "bench-password-123", "Bench", admin=True)
         token = accounts.create_token(db, user, "bench")[1]
         workspace = accounts.create_team_workspace(db, user, "Bench").id
     server = Server(app)
-    base, results = server.url, {}
-    budget = 600  # large enough that every candidate runs in both: the same work
-    body = {
-        "name": "bench",
-        "task": "binary",
-        "target": "label",
-        "id_columns": ["row_id"],
-        "training_schema": schema(),
-        "prediction_schema": schema(False),
-        "time_budget_s": budget,
-    }
-    project = http("POST", f"{base}/api/v1/projects", token, body, workspace)
-    files_root = Path(app.config["DATA_DIR"]) / "files" / workspace / project["root"]
+    bench = Bench(app, server.url, token, workspace, work)
+    results = {}
     train_table = frame(args.train_rows)
-    write_files(files_root / "training_batches", train_table, 4)
+    project, files_root = bench.project("bench", train_table)
+    other, _ = bench.project("bench-2", train_table)  # a second training may run beside it
 
-    # 1. Platform vs direct (the direct run first, in its own folder: validation moves nothing
-    # here since every file is valid).
-    direct_root = work / "direct"
-    write_files(direct_root / "p" / "training_batches", train_table, 4)
-    direct_project = Project(
-        workspace_id="w",
-        name="direct",
-        root="p",
-        task="binary",
-        target="label",
-        id_columns=["row_id"],
-        training_schema=schema(),
-        time_budget_s=budget,
-        id="direct",
-    )
-    storage = LocalStorage(str(direct_root))
-    direct = {}
-
-    def direct_run():
-        # Same CPU priority as the platform's jobs (RUN_NICE), so the ratio is the platform's
-        # own overhead (queue, database log lines, progress, mail) and not the OS scheduler.
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), app.config.get("RUN_NICE", 10))
-        began = time.perf_counter()
-        result = intake.validate_batches(storage, direct_project, "training")
-        table = intake.load_table(storage, direct_project, result, "training")
-        direct["trained"] = train(table, training_options(direct_project))
-        model_store.save_model(
-            storage, "p/models", 1, direct["trained"].model, {"project_id": "direct"}, "secret"
-        )
-        direct["seconds"] = time.perf_counter() - began
-
-    worker = threading.Thread(target=direct_run)
-    worker.start()
-    worker.join()
-    trained, direct_s = direct["trained"], direct["seconds"]
-    pressed = time.time()
-    run = http(
-        "POST", f"{base}/api/v1/projects/{project['id']}/runs", token, {"kind": "train"}, workspace
-    )
-    seen, lags, cursor = set(), [], 0
-    while True:  # polls like the run page: 0.8 s after each answer, about once a second
-        page = http(
-            "GET", f"{base}/api/v1/runs/{run['id']}/logs?after={cursor}", token, workspace=workspace
-        )
-        now = time.time()
-        for record in page["records"]:
-            if record["seq"] not in seen:
-                seen.add(record["seq"])
-                lags.append(now - parse_time(record["time"]))
-        cursor = page["next"]
-        if page["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.8)
-    done = wait(base, token, workspace, run["id"])
-    platform_s = parse_time(done["finished_at"]) - pressed
-    results["train"] = {
-        "direct_s": direct_s,
-        "platform_s": platform_s,
-        "status": done["status"],
-        "estimator_direct": trained.estimator,
-    }
-    results["log_lag"] = {
-        "p50": percentile(lags, 50),
-        "p95": percentile(lags, 95),
-        "max": max(lags),
-        "lines": len(lags),
-    }
+    # 1. Platform vs direct, interleaved rounds; the first platform round also measures the
+    # log lag as the run page sees it.
+    direct_s, platform_s = [], []
+    for number in range(args.train_rounds):
+        direct_s.append(bench.direct_training(train_table, number))
+        seconds, lags = bench.platform_training(project, follow_logs=number == 0)
+        platform_s.append(seconds)
+        if number == 0:
+            results["log_lag"] = {
+                "p50": percentile(lags, 50),
+                "p95": percentile(lags, 95),
+                "max": max(lags),
+                "lines": len(lags),
+            }
+    ratios = [p / d for p, d in zip(platform_s, direct_s, strict=True)]
+    results["train"] = {"direct_s": direct_s, "platform_s": platform_s, "ratios": ratios}
 
     # 2. Press -> running, threads executor (predictions: several may run at once).
     write_files(files_root / "prediction_batches", frame(200, seed=5, with_target=False), 1)
-    press = press_to_running(base, token, workspace, project["id"], 10)
+    press = press_to_running(bench.base, token, workspace, project["id"], 10)
     results["press"] = {"p50": percentile(press, 50), "max": max(press)}
 
-    # 4. Log polling at N clients during a training vs a trivial page.
-    trivial = Server(trivial_app())
-    results["trivial"] = run_load(trivial.url + "/", args.clients, args.seconds)
-    run = http(
-        "POST", f"{base}/api/v1/projects/{project['id']}/runs", token, {"kind": "train"}, workspace
-    )
-    headers = {"Authorization": f"Bearer {token}", "X-Workspace": workspace}
-    results["polling"] = run_load(
-        f"{base}/api/v1/runs/{run['id']}/logs?after=0", args.clients, args.seconds, headers
-    )
-    results["polling"]["training_status_after"] = http(
-        "GET", f"{base}/api/v1/runs/{run['id']}", token, workspace=workspace
-    )["status"]
-    http("POST", f"{base}/api/v1/runs/{run['id']}/cancel", token, {}, workspace)
-    wait(base, token, workspace, run["id"])
-    trivial.stop()
+    # 3. Pages while 0, 1 and 2 trainings run; 4. log polling during a training.
+    results.update(bench.under_training(args, project, other))
 
     # 5. Batch prediction of args.rows rows.
-    shutil.rmtree(files_root / "prediction_batches")
-    big = frame(args.rows, seed=9, with_target=False)
-    write_files(files_root / "prediction_batches", big, 4)
-    del big
-    t0 = time.time()
-    run = http(
-        "POST",
-        f"{base}/api/v1/projects/{project['id']}/runs",
-        token,
-        {"kind": "predict"},
-        workspace,
-    )
-    done = wait(base, token, workspace, run["id"])
-    platform_predict = parse_time(done["finished_at"]) - t0
-    model, _ = model_store.load_model(storage, "p/models", 1, "secret")
-    baseline = {}
-
-    def baseline_run():
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), app.config.get("RUN_NICE", 10))
-        began = time.perf_counter()
-        parts = [pd.read_csv(p) for p in sorted((files_root / "prediction_batches").iterdir())]
-        data = pd.concat(parts, ignore_index=True)
-        data["_source_file"], data["_row"] = "x", np.arange(1, len(data) + 1)
-        out = predict_table(model, data, ("row_id",))
-        out.to_csv(work / "baseline.csv", index=False)
-        baseline["seconds"] = time.perf_counter() - began
-
-    worker = threading.Thread(target=baseline_run)  # at the jobs' priority, like the training
-    worker.start()
-    worker.join()
-    baseline_predict = baseline["seconds"]
-    results["predict"] = {
-        "rows": done.get("output_rows"),
-        "platform_s": platform_predict,
-        "baseline_s": baseline_predict,
-        "status": done["status"],
-    }
+    results["predict"] = bench.prediction(args, project, files_root)
     server.stop()
     results["when"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["load"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results["threads"] = bench.threads
     print(json.dumps(results, indent=1))
     return results
+
+
+class Bench:
+    """The app under measurement and what the measures share."""
+
+    BUDGET = 600  # large enough that every candidate runs in both: the same work
+
+    def __init__(self, app, base, token, workspace, work):
+        self.app, self.base, self.token, self.workspace, self.work = (
+            app,
+            base,
+            token,
+            workspace,
+            work,
+        )
+        self.nice = app.config.get("RUN_NICE", 10)
+        self.threads = app.extensions["run_executor"].threads
+
+    def call(self, method, path, body=None):
+        return http(method, f"{self.base}{path}", self.token, body, self.workspace)
+
+    def project(self, name, table):
+        body = {
+            "name": name,
+            "task": "binary",
+            "target": "label",
+            "id_columns": ["row_id"],
+            "training_schema": schema(),
+            "prediction_schema": schema(False),
+            "time_budget_s": self.BUDGET,
+        }
+        project = self.call("POST", "/api/v1/projects", body)
+        root = Path(self.app.config["DATA_DIR"]) / "files" / self.workspace / project["root"]
+        write_files(root / "training_batches", table, 4)
+        return project, root
+
+    def direct_training(self, table, number):
+        """The pipeline called directly, at the jobs' priority and thread caps (so the ratio
+        is the platform's own overhead: queue, log lines, progress, mail)."""
+        from cloud_storage.local import LocalStorage
+        from entity.project import Project
+        from project_library.models import artifacts as model_store
+        from project_library.pipelines.runs import training_options
+        from project_library.training.train import train
+        from project_library.validation import batches as intake
+        from thread_layer.priority import lower_this_thread
+
+        root = self.work / f"direct-{number}"
+        write_files(root / "p" / "training_batches", table, 4)
+        project = Project(
+            workspace_id="w",
+            name="direct",
+            root="p",
+            task="binary",
+            target="label",
+            id_columns=["row_id"],
+            training_schema=schema(),
+            time_budget_s=self.BUDGET,
+            id="direct",
+        )
+        storage, out = LocalStorage(str(root)), {}
+
+        def run():
+            lower_this_thread(self.nice, self.threads)
+            began = time.perf_counter()
+            result = intake.validate_batches(storage, project, "training")
+            data = intake.load_table(storage, project, result, "training")
+            trained = train(data, training_options(project))
+            model_store.save_model(storage, "p/models", 1, trained.model, {}, "secret")
+            out["seconds"] = time.perf_counter() - began
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+        return out["seconds"]
+
+    def platform_training(self, project, follow_logs=False):
+        """Press -> succeeded through the API; with ``follow_logs``, poll the log like the
+        run page (0.8 s after each answer) and return each line's lag too."""
+        pressed = time.time()
+        run = self.call("POST", f"/api/v1/projects/{project['id']}/runs", {"kind": "train"})
+        seen, lags, cursor = set(), [], 0
+        while follow_logs:
+            page = self.call("GET", f"/api/v1/runs/{run['id']}/logs?after={cursor}")
+            now = time.time()
+            for record in page["records"]:
+                if record["seq"] not in seen:
+                    seen.add(record["seq"])
+                    lags.append(now - parse_time(record["time"]))
+            cursor = page["next"]
+            if page["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.8)
+        done = wait(self.base, self.token, self.workspace, run["id"])
+        if done["status"] != "succeeded":
+            raise RuntimeError(f"the platform training ended {done['status']}")
+        return parse_time(done["finished_at"]) - pressed, lags
+
+    def start_training(self, project):
+        return self.call("POST", f"/api/v1/projects/{project['id']}/runs", {"kind": "train"})
+
+    def stop_training(self, run):
+        import urllib.error
+
+        try:
+            self.call("POST", f"/api/v1/runs/{run['id']}/cancel", {})
+        except urllib.error.HTTPError as error:
+            if error.code != 409:  # 409: it finished already
+                raise
+        wait(self.base, self.token, self.workspace, run["id"])
+
+    def under_training(self, args, project, other):
+        """A trivial page and a signed-in API page with 0, 1 and 2 trainings running, and the
+        log polling of a running training."""
+        headers = {"Authorization": f"Bearer {self.token}", "X-Workspace": self.workspace}
+        page = f"{self.base}/api/v1/projects"
+        trivial = Server(trivial_app())
+        out = {"pages": {}}
+        out["trivial"] = run_load(trivial.url + "/", args.clients, args.seconds)
+        out["pages"][0] = run_load(page, args.page_clients, args.seconds, headers)
+        runs = [self.start_training(project)]
+        time.sleep(2)  # past the claim and validation: training proper
+        out["pages"][1] = run_load(page, args.page_clients, args.seconds, headers)
+        out["trivial_training"] = run_load(trivial.url + "/", args.clients, args.seconds)
+        out["polling"] = run_load(
+            f"{self.base}/api/v1/runs/{runs[0]['id']}/logs",
+            args.clients,
+            args.seconds,
+            headers,
+            follow=True,
+        )
+        out["polling"]["training_status_after"] = self.call("GET", f"/api/v1/runs/{runs[0]['id']}")[
+            "status"
+        ]
+        runs.append(self.start_training(other))
+        time.sleep(2)
+        out["pages"][2] = run_load(page, args.page_clients, args.seconds, headers)
+        out["statuses_after"] = [
+            self.call("GET", f"/api/v1/runs/{r['id']}")["status"] for r in runs
+        ]
+        for run in runs:
+            self.stop_training(run)
+        trivial.stop()
+        return out
+
+    def prediction(self, args, project, files_root):
+        from project_library.models import artifacts as model_store
+        from project_library.prediction.predict import predict_table
+        from thread_layer.priority import lower_this_thread
+
+        shutil.rmtree(files_root / "prediction_batches")
+        big = frame(args.rows, seed=9, with_target=False)
+        write_files(files_root / "prediction_batches", big, 4)
+        del big
+        t0 = time.time()
+        run = self.call("POST", f"/api/v1/projects/{project['id']}/runs", {"kind": "predict"})
+        done = wait(self.base, self.token, self.workspace, run["id"])
+        platform_predict = parse_time(done["finished_at"]) - t0
+        from cloud_storage.local import LocalStorage
+
+        storage = LocalStorage(str(self.work / "direct-0"))
+        model, _ = model_store.load_model(storage, "p/models", 1, "secret")
+        baseline = {}
+
+        def baseline_run():
+            lower_this_thread(self.nice, self.threads)
+            began = time.perf_counter()
+            parts = [pd.read_csv(p) for p in sorted((files_root / "prediction_batches").iterdir())]
+            data = pd.concat(parts, ignore_index=True)
+            data["_source_file"], data["_row"] = "x", np.arange(1, len(data) + 1)
+            out = predict_table(model, data, ("row_id",))
+            out.to_csv(self.work / "baseline.csv", index=False)
+            baseline["seconds"] = time.perf_counter() - began
+
+        worker = threading.Thread(target=baseline_run)  # at the jobs' priority and threads
+        worker.start()
+        worker.join()
+        return {
+            "rows": done.get("output_rows"),
+            "platform_s": platform_predict,
+            "baseline_s": baseline["seconds"],
+            "status": done["status"],
+        }
 
 
 def render(r, args):
@@ -417,13 +507,20 @@ def render(r, args):
         r["trivial"],
         r["predict"],
     )
+    ratios = sorted(t["ratios"])
+    median = ratios[len(ratios) // 2]
+    pages = r["pages"]
+    rounds = " / ".join(
+        f"{p:.1f} vs {d:.1f}" for p, d in zip(t["platform_s"], t["direct_s"], strict=True)
+    )
     rows = [
         (
-            "Training: platform (press → succeeded) vs pipeline called directly",
-            f"{t['platform_s']:.1f} s vs {t['direct_s']:.1f} s",
-            f"{t['platform_s'] / t['direct_s']:.2f}×",
+            f"Training: platform (press → succeeded) vs pipeline called directly, "
+            f"{len(ratios)} interleaved rounds (s)",
+            f"{rounds}; ratios {' / '.join(f'{x:.2f}' for x in t['ratios'])}",
+            f"{median:.2f}× (spread {ratios[0]:.2f}–{ratios[-1]:.2f})",
             "≤ 1.10×",
-            t["platform_s"] / t["direct_s"] <= 1.10,
+            median <= 1.10,
         ),
         (
             "Press → running (threads executor), max of 10",
@@ -440,37 +537,67 @@ def render(r, args):
             lag["p95"] <= 1.5,
         ),
         (
-            f"Log polling p99 at {args.clients} clients during training vs trivial page p99",
-            f"{poll['p99']:.0f} ms vs {triv['p99']:.0f} ms "
-            f"({poll['requests']} / {triv['requests']} requests, {poll['errors']} errors)",
+            f"Log polling p99 at {args.clients} clients during training (conditional GETs "
+            "following the cursor) vs trivial page p99 (idle)",
+            f"{poll['p99']:.0f} ms vs {triv['p99']:.0f} ms ({poll['requests']} requests, "
+            f"{poll['not_modified']} of them 304, {poll['errors']} errors; / "
+            f"{triv['requests']} requests)",
             f"{poll['p99'] / triv['p99']:.2f}×",
             "≤ 2×",
             poll["p99"] / triv["p99"] <= 2,
         ),
+    ]
+    for count in (0, 1, 2):
+        page = pages[count]
+        rows.append(
+            (
+                f"GET /api/v1/projects p99 at {args.page_clients} clients, {count} training(s) "
+                "running, vs the same with none",
+                f"{page['p99']:.0f} ms (p50 {page['p50']:.0f}, {page['requests']} requests, "
+                f"{page['errors']} errors)",
+                f"{page['p99'] / pages[0]['p99']:.2f}×",
+                "",
+                None,
+            )
+        )
+    rows.append(
         (
             f"Prediction of {pred['rows']} rows end to end vs read_csv + predict + to_csv",
             f"{pred['platform_s']:.1f} s vs {pred['baseline_s']:.1f} s",
             f"{pred['platform_s'] / pred['baseline_s']:.2f}×",
             "≤ 2×",
             pred["platform_s"] / pred["baseline_s"] <= 2,
-        ),
-    ]
+        )
+    )
+    tt = r["trivial_training"]
     lines = [
         START,
         "## Runs: platform overhead, latency and prediction throughput",
         "",
-        f"`.venv/bin/python bench/runs.py --write-docs` ({r['when']}, 2 shared cores; "
+        f"`.venv/bin/python bench/runs.py --write-docs --train-rows {args.train_rows} "
+        f"--train-rounds {args.train_rounds}` ({r['when']}, 2 shared cores, load average at "
+        f"the end {r['load']}; another engineer's training benchmarks ran on the same machine; "
         f"training table {args.train_rows} rows × {FEATURES + 1} features, every candidate in "
-        "both; the direct training and the read_csv+predict+to_csv baseline run at the platform "
-        "jobs' CPU priority (nice 10, `MLP_RUN_NICE`) so ratios measure the platform itself; "
-        "the app on a threaded werkzeug server with its embedded database).",
+        "both; the direct training and the read_csv+predict+to_csv baseline run at the "
+        "platform jobs' CPU priority and thread caps (nice 10 `MLP_RUN_NICE`, "
+        f"{r.get('threads', 1)} native thread(s) `MLP_RUN_THREADS`) so ratios measure the "
+        "platform itself; the app on a threaded werkzeug server with its embedded database, "
+        "jobs in its threads executor, load from a separate process).",
         "",
         "| measure | result | ratio | goal | met |",
         "|---|---|---:|---|---|",
     ]
     for label, value, ratio, goal, ok in rows:
-        lines.append(f"| {label} | {value} | {ratio} | {goal} | {'✓' if ok else '✗'} |")
-    lines += ["", END]
+        mark = "" if ok is None else ("✓" if ok else "✗")
+        lines.append(f"| {label} | {value} | {ratio} | {goal} | {mark} |")
+    lines += [
+        "",
+        f"The trivial page itself answered at p99 {tt['p99']:.0f} ms while a training ran "
+        f"(idle: {triv['p99']:.0f} ms): the pages and the training share one process and "
+        "its GIL here, as with the threads executor in production.",
+        "",
+        END,
+    ]
     return "\n".join(lines) + "\n"
 
 

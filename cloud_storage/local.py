@@ -41,6 +41,30 @@ def _page_offset(page):
     return offset
 
 
+def _copy(stream, out):
+    """Copy ``stream`` to ``out``. A request body read from the socket (``reads_into``) is
+    spliced into the file in the kernel where Linux ``splice`` exists, else read into one
+    reused buffer; anything else in ``CHUNK_SIZE`` reads. The source's own errors (a client
+    going away) pass through."""
+    written = 0
+    if getattr(stream, "reads_into", False) and hasattr(os, "splice"):
+        out.flush()
+        return stream.splice_into(out.fileno(), lambda e: _os_error(e, "save that file"))
+    if getattr(stream, "reads_into", False):
+        readinto = stream.readinto
+        view = memoryview(bytearray(4 * CHUNK_SIZE))
+        chunks = (view[:size] for size in iter(lambda: readinto(view), 0))
+    else:
+        chunks = iter(lambda: stream.read(CHUNK_SIZE), b"")
+    for chunk in chunks:
+        try:
+            out.write(chunk)
+        except OSError as error:
+            raise _os_error(error, "save that file") from error
+        written += len(chunk)
+    return written
+
+
 class LocalStorage(CloudStorage):
     provider = "local"
     label = "Server folder"
@@ -211,15 +235,8 @@ class LocalStorage(CloudStorage):
                 handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=full.parent)
             except OSError as error:
                 raise _os_error(error, "save that file") from error
-            written = 0
             with os.fdopen(handle, "wb") as out:
-                # the source's own errors (a client going away) pass through unchanged
-                for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-                    try:
-                        out.write(chunk)
-                    except OSError as error:
-                        raise _os_error(error, "save that file") from error
-                    written += len(chunk)
+                written = _copy(stream, out)
             try:
                 os.replace(temp_name, full)
             except OSError as error:

@@ -26,6 +26,10 @@ def load_user(user_id):
 
 
 PREDICT_ENDPOINT = "serving_api.predict"
+# Endpoints a client calls again and again, whose token lookup goes through the access cache
+# (a revoked token stops at once in this process, and in the others as soon as their change
+# feed sees it, within ``access_cache.TTL_S`` when none is open).
+CACHED_TOKEN_ENDPOINTS = frozenset({PREDICT_ENDPOINT, "runs_api.run_logs"})
 
 
 def authenticate_bearer():
@@ -40,7 +44,7 @@ def authenticate_bearer():
     token = None
     if header.startswith("Bearer "):
         token = get_store().tokens.lookup(
-            header[len("Bearer ") :].strip(), cached=request.endpoint == PREDICT_ENDPOINT
+            header[len("Bearer ") :].strip(), cached=request.endpoint in CACHED_TOKEN_ENDPOINTS
         )
     if token is not None and token.expired():
         raise Unauthorized(

@@ -4,9 +4,11 @@ Every page needs the user, their workspaces (for the switcher) and their role. O
 database each lookup costs a millisecond or two of a shared core, and those lookups dominated
 every page. An entry lives ``TTL_S`` seconds; writes made through the repositories of this
 process drop the affected entries at once, and other processes (gunicorn workers) see a change
-within ``TTL_S`` seconds. API tokens are cached only on the prediction endpoint (where a
-lookup per request would be its one database read): a revoked token stops at once in this
-process and within ``TTL_S`` seconds in the others; everywhere else it stops at once.
+within ``TTL_S`` seconds, or as soon as their change feed sees it (``entity.change_feed``
+drops every entry when users, workspaces, memberships or tokens change). API tokens are
+cached only on the endpoints a client calls again and again (prediction, run-log polls):
+a revoked token stops at once in this process and in the others as above; everywhere else
+it stops at once.
 """
 
 import threading

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from entity import validators
 from entity.project import ProjectRepository
+from entity.read_cache import cached_read
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
@@ -115,12 +116,14 @@ class ConnectionRepository:
         return plain, secrets
 
     # -- queries ------------------------------------------------------------------------
+    @cached_read("connections")
     def list(self, workspace_id):
         cursor = self.collection.find({"workspace_id": workspace_id}).sort(
             [("builtin", -1), ("name", ASCENDING)]
         )
         return [self._entity(doc) for doc in cursor]
 
+    @cached_read("connections")
     def get(self, workspace_id, connection_id):
         oid = object_id(connection_id, "storage connection")
         doc = self.collection.find_one({"_id": oid, "workspace_id": workspace_id})
@@ -209,6 +212,7 @@ class ConnectionRepository:
         """Drop every connection of the workspace (the built-in one too); return how many."""
         return self.collection.delete_many({"workspace_id": workspace_id}).deleted_count
 
+    @cached_read("connections")
     def ensure_default(self, workspace_id):
         """The workspace's built-in local folder (DATA_DIR/files/<workspace id>)."""
         doc = self.collection.find_one({"workspace_id": workspace_id, "builtin": True})

@@ -13,6 +13,8 @@ import threading
 
 from pymongo import MongoClient, monitoring
 
+from entity.change_feed import LOCAL_WRITES
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 3.0
@@ -32,7 +34,7 @@ def client_for(uri, timeout_s=None):
             tz_aware=True,
             serverSelectionTimeoutMS=int(1000 * (timeout_s or DEFAULT_TIMEOUT_S)),
             heartbeatFrequencyMS=HEARTBEAT_MS,
-            event_listeners=[_Unreachable(uri)],
+            event_listeners=[_Unreachable(uri), LOCAL_WRITES],
             appname="ml-platform",
         )
         _clients[key] = client

@@ -7,6 +7,7 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from entity.read_cache import cached_read
 from entity.records import now
 from exception_layer.errors import Conflict, NotFound
 
@@ -91,10 +92,12 @@ class ModelVersionRepository:
             raise Conflict(f"Model version {model.version} already exists.") from exc
         return model
 
+    @cached_read("model_versions")
     def list(self, workspace_id, project_id):
         cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
         return [ModelVersion.from_document(d) for d in cursor.sort("version", DESCENDING)]
 
+    @cached_read("model_versions")
     def scores(self, workspace_id, project_id, limit):
         """The newest ``limit`` versions with only what a history chart reads (version,
         metric and its value, estimator, time): not their candidates, lineage or importance."""

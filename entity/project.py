@@ -10,6 +10,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from entity import validators
+from entity.read_cache import cached_read
 from exception_layer.errors import Conflict, NotFound, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -188,10 +189,12 @@ class ProjectRepository:
     def ensure_indexes(db):
         db["projects"].create_index([("workspace_id", ASCENDING), ("name", ASCENDING)], unique=True)
 
+    @cached_read("projects")
     def list(self, workspace_id):
         cursor = self.collection.find({"workspace_id": workspace_id}).sort("name", ASCENDING)
         return [Project.from_document(doc) for doc in cursor]
 
+    @cached_read("projects")
     def get(self, workspace_id, project_id):
         oid = _object_id(project_id)
         doc = oid and self.collection.find_one({"_id": oid, "workspace_id": workspace_id})

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from entity.read_cache import cached_read
 from entity.records import now, object_id
 from exception_layer.errors import Conflict, NotFound
 
@@ -306,6 +307,7 @@ class RunRepository:
             raise NotFound("That run does not exist.")
         return Run.from_document(doc)
 
+    @cached_read("runs")
     def list(self, workspace_id, project_id=None, limit=100, trigger=None):
         query = {"workspace_id": workspace_id}
         if project_id:

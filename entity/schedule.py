@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from entity.read_cache import cached_read
 from entity.records import now, object_id
 from exception_layer.errors import NotFound
 
@@ -101,6 +102,7 @@ class ScheduleRepository:
         cursor = self.collection.find().sort([("workspace_id", 1), ("project_id", 1)])
         return [Schedule.from_document(d) for d in cursor.limit(limit)]
 
+    @cached_read("schedules")
     def for_project(self, workspace_id, project_id):
         cursor = self.collection.find({"workspace_id": workspace_id, "project_id": project_id})
         return [Schedule.from_document(d) for d in cursor.sort("created_at", ASCENDING)]

@@ -14,6 +14,7 @@ from pymongo import ASCENDING
 
 from entity import access_cache
 from entity.hashing import hash_token, new_token
+from entity.read_cache import cached_read
 from entity.records import now, object_id
 from exception_layer.errors import NotFound, ValidationError
 
@@ -143,6 +144,7 @@ class TokenRepository:
         docs = self.col.find({"user_id": user_id, "project_id": None})
         return [ApiToken.from_doc(d) for d in docs.sort("created_at", ASCENDING)]
 
+    @cached_read("api_tokens")
     def for_project(self, workspace_id, project_id):
         docs = self.col.find({"workspace_id": workspace_id, "project_id": project_id})
         return [ApiToken.from_doc(d) for d in docs.sort("created_at", ASCENDING)]

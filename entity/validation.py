@@ -7,6 +7,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import DESCENDING
 
+from entity.read_cache import cached_read
 from exception_layer.errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class ValidationRepository:
             raise NotFound("Validation not found.")
         return _with_id(doc)
 
+    @cached_read("validations")
     def list_for_project(self, workspace_id, project_id, limit=20):
         return self._newest(
             {"workspace_id": workspace_id, "project_id": project_id},
@@ -74,6 +76,7 @@ class ValidationRepository:
             limit,
         )
 
+    @cached_read("validations")
     def summaries_for_project(self, workspace_id, project_id, limit):
         """The project's latest reports as counts only (kind, counts, times), newest first."""
         return self._newest(
@@ -82,6 +85,7 @@ class ValidationRepository:
             limit,
         )
 
+    @cached_read("validations")
     def recent(self, workspace_id, limit=100):
         """The workspace's latest reports (summaries only), newest first."""
         return self._newest(
@@ -94,6 +98,7 @@ class ValidationRepository:
         cursor = self.collection.find(query, projection).sort("started_at", DESCENDING)
         return [_with_id(doc) for doc in cursor.limit(limit)]
 
+    @cached_read("validations")
     def latest(self, workspace_id, project_id, kind):
         doc = self.collection.find_one(
             {

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING, ReturnDocument
 
+from entity.read_cache import cached_read
 from entity.records import now
 
 TRAINING_MODES = ("off", "validate", "train")
@@ -54,6 +55,7 @@ class WatcherRepository:
         db["watchers"].create_index([("active", ASCENDING), ("next_poll_at", ASCENDING)])
         db["watchers"].create_index([("workspace_id", ASCENDING)])
 
+    @cached_read("watchers")
     def get(self, workspace_id, project_id):
         """The project's watcher (switched off when it was never set)."""
         doc = self.collection.find_one({"_id": project_id, "workspace_id": workspace_id})

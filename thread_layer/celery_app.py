@@ -26,6 +26,7 @@ from celery.signals import (  # noqa: E402
 )
 from pymongo.errors import ConnectionFailure  # noqa: E402
 
+from thread_layer import priority  # noqa: E402
 from thread_layer.jobs import execute_claimed, fail_unclaimed  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,10 @@ def execute_run_task(self, run_id):
     if run is None:
         logger.info("run_not_claimed run=%s", run_id)
         return None
+    config = flask_app().config
+    threads = config.get("RUN_THREADS") or priority.default_threads()
+    priority.cap_process_threads(threads)  # a worker process serves no pages
+    priority.lower_this_thread(config.get("RUN_NICE", 10), threads, blas=True)
     run = execute_claimed(services, run)
     return None if run is None else run.status
 

@@ -5,10 +5,9 @@
 """
 
 import logging
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from thread_layer import priority
 from thread_layer.jobs import execute_run
 
 logger = logging.getLogger(__name__)
@@ -17,9 +16,11 @@ logger = logging.getLogger(__name__)
 class ThreadExecutor:
     name = "threads"
 
-    def __init__(self, services, workers=2, nice=10):
+    def __init__(self, services, workers=2, nice=10, threads=None):
         self.services = services
         self.nice = int(nice)
+        self.threads = int(threads or priority.default_threads())
+        priority.cap_process_threads(self.threads)
         self.pool = ThreadPoolExecutor(max_workers=max(1, int(workers)), thread_name_prefix="run")
 
     def submit(self, run_id):
@@ -29,12 +30,9 @@ class ThreadExecutor:
         self.pool.shutdown(wait=wait, cancel_futures=False)
 
     def _in_background(self, run_id):
-        """Run a job at a lower CPU priority than the threads serving pages (Linux: per
-        thread; the threads a job's libraries start inherit it), so pages stay quick."""
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
-        except (OSError, AttributeError):
-            pass
+        """Run a job at a lower CPU priority and with fewer native threads than the web
+        (``thread_layer.priority``), so pages stay quick."""
+        priority.lower_this_thread(self.nice, self.threads)
         try:
             return execute_run(self.services, run_id)
         except Exception:  # noqa: BLE001 - a pool thread's boundary: say so, never lose it
@@ -61,7 +59,9 @@ class CeleryExecutor:
         return None
 
 
-def build_executor(kind, services, *, workers=2, nice=10, redis_url=None, visibility_timeout=3600):
+def build_executor(
+    kind, services, *, workers=2, nice=10, threads=None, redis_url=None, visibility_timeout=3600
+):
     if kind == "celery":
         return CeleryExecutor(redis_url, visibility_timeout)
-    return ThreadExecutor(services, workers, nice)
+    return ThreadExecutor(services, workers, nice, threads)

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from controllers.access import require_role
 from controllers.audit.trail import audit, target
 from controllers.context import actor, deletions, get_store, workspace_id
+from controllers.page_cache import cached_page
 from controllers.projects.common import TASK_LABELS, kind_or_404
 from controllers.transfer import check_body_length, upload_limit
 from entity import validators
@@ -184,8 +185,29 @@ def import_zip():
     return redirect(url_for("projects.detail", project_id=project.id))
 
 
+# What the project page reads (its sections: runs, models, schedules, watcher, serving).
+# It also shows file counts from storage: an upload or delete through the platform writes
+# an audit event (so the next page is fresh), a change made in the bucket itself shows
+# within the age bound, as do today's serving counts.
+DETAIL_READS = (
+    "audit_events",
+    "projects",
+    "connections",
+    "validations",
+    "runs",
+    "model_versions",
+    "model_promotions",
+    "schedules",
+    "watchers",
+    "serving_stats",
+    "api_tokens",
+    "deletions",
+)
+
+
 @bp.get("/<project_id>")
 @require_role("viewer")
+@cached_page(*DETAIL_READS, max_age_s=1.0)
 def detail(project_id):
     try:
         values = overview.project_overview(get_store(), workspace_id(), project_id)

@@ -1,6 +1,8 @@
 """JSON API for runs and model versions (documented in docs/api.md)."""
 
-from flask import g, request, url_for
+import hashlib
+
+from flask import current_app, g, request, url_for
 
 from controllers.access import can, require_role
 from controllers.api_support import api_blueprint, field, json_body
@@ -8,6 +10,7 @@ from controllers.audit.trail import audit, model_target, run_target
 from controllers.context import actor, executor, get_store, secret, workspace_id
 from controllers.runs.models import report_response, svg_response
 from controllers.transfer import csv_response
+from entity import read_cache
 from exception_layer.errors import NotFound
 from project_library.models import promotion, reports
 from project_library.prediction import review
@@ -60,7 +63,29 @@ def get_run(run_id):
 @bp.get("/runs/<run_id>/logs")
 @require_role("viewer")
 def run_logs(run_id):
-    return service.log_page(get_store(), workspace_id(), run_id, request.args.get("after", 0))
+    """The log lines after ``after`` with the run's state. Conditional: the answer carries an
+    ETag, and a poll that brings it back while nothing changed is a 304 without any query
+    (the page is cached per process until the run or its log changes)."""
+    store, after = get_store(), request.args.get("after", "0")
+    body, etag = read_cache.read(
+        store.db,
+        ("run_log_page", workspace_id(), run_id, after),
+        ("runs", ("run_logs", run_id)),
+        lambda: _log_body(store, run_id, after),
+    )
+    if etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.no_cache = True  # the browser asks again every time, with the tag
+    response.cache_control.private = True
+    return response
+
+
+def _log_body(store, run_id, after):
+    body = current_app.json.dumps(service.log_page(store, workspace_id(), run_id, after))
+    return body, hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
 @bp.post("/runs/<run_id>/cancel")
