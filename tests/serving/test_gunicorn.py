@@ -4,48 +4,19 @@
 import json
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.runs.support import start, wait_for
 from tests.serving.test_predict_api import features, trained
-from tests.support.process import ServiceProcess, find_executable, free_port
+from tests.support.gunicorn import serve
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def _ok(url):
-    with urllib.request.urlopen(url, timeout=2) as response:
-        return response.status == 200
 
 
 @pytest.fixture
 def gunicorn(app, app_config, tmp_path):
-    port = free_port()
-    env = {
-        "MLP_MONGODB_URI": app.config["MONGODB_URI"],
-        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
-        "MLP_DATA_DIR": app.config["DATA_DIR"],
-        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
-        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
-        "MLP_SCHEDULER": "false",
-        "MLP_RUN_RECOVERY": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-    }
-    argv = [find_executable("gunicorn"), "-c", "gunicorn.conf.py", "app:create_app()"]
-    base = f"http://127.0.0.1:{port}"
-    server = ServiceProcess(
-        "gunicorn",
-        argv,
-        ready=lambda: _ok(f"{base}/login"),
-        log_dir=tmp_path,
-        env=env,
-        timeout=90,
-        cwd=str(ROOT),
-    ).start()
+    base, server = serve(app, app_config, tmp_path)
     yield base
     server.stop()
 
