@@ -408,7 +408,16 @@ def render(results, args, facts, settings, env_overrides):
     ]
     for label, connections, ok, rps_ratio, p99_ratio, errors in verdicts:
         goals = "the goals" if connections == args.connections else "the p99 and error goals"
-        status = f"meets {goals}" if ok else f"MISSES {goals}"
+        missed = [
+            name
+            for name, failed in (
+                ("throughput", connections == args.connections and rps_ratio < GOAL_THROUGHPUT),
+                ("p99", p99_ratio > GOAL_P99),
+                ("errors", errors > 0),
+            )
+            if failed
+        ]
+        status = f"meets {goals}" if ok else f"MISSES {' and '.join(missed)}"
         lines.append(
             f"- {label} at {connections} connections: {status} "
             f"(throughput {rps_ratio:.2f}x, p99 {p99_ratio:.2f}x, {errors} errors)."
