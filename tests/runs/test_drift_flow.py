@@ -3,6 +3,7 @@ version's profile; ``warn`` writes and warns, ``hold`` keeps the predictions bac
 admin releases or discards them (on local storage and on the S3 emulator)."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -101,8 +102,7 @@ def hold_then_decide(client, team, app, project, frame, prefix):
     assert held["output_path"] is None
     assert not [n for n in names_in(storage, stored, PREDICTIONS) if n.startswith("predictions_")]
     assert len(names_in(storage, stored, HELD_PREDICTIONS)) == 1
-    with app.app_context():  # the people who rely on the predictions are told
-        mails = [m for m in get_store().outbox.latest() if m.get("run_id") == held["id"]]
+    mails = held_mails(app, held["id"])  # the people who rely on the predictions are told
     assert any("held for review" in m["subject"] for m in mails), mails
     assert any("Drift check:" in m["body"] for m in mails)
     # The held batch counts as dealt with: a new-files run does not predict it again.
@@ -174,3 +174,15 @@ def test_run_without_a_drift_report_says_so(client, team, app):
     assert response.status_code == 404
     assert "drift report" in response.get_json()["error"]["message"]
     assert np.isfinite(train_run["metrics"]["rmse"])
+
+
+def held_mails(app, run_id, timeout=15):
+    """The run's mails once its "held for review" mail is queued (just after the run turns
+    final)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            mails = [m for m in get_store().outbox.latest() if m.get("run_id") == run_id]
+        if any("held for review" in m["subject"] for m in mails) or time.monotonic() > deadline:
+            return mails
+        time.sleep(0.1)
