@@ -94,13 +94,20 @@ def _check_columns(values, training):
             raise ValidationError("The target cannot also be ignored or an identifier.")
 
 
+def _no_schema(value):
+    """Null or an empty form field means no schema; anything else (``{}`` too) is parsed."""
+    return value is None or value == ""
+
+
 def create_project(store, workspace_id, values, created_by=None):
     """Check everything, then lay out the folders and store the project: a create refused
     for any reason writes nothing (``setup.create_project`` takes back a failed write)."""
     values = {"name": "", **values}
     for batch in BATCHES:
         key = f"{batch}_schema"
-        if values.get(key):
+        if _no_schema(values.get(key)):
+            values.pop(key, None)
+        else:
             schema = parse_schema(values[key])
             values.setdefault("schema_texts", {})[batch] = schema.export()
             values[key] = schema.to_classic()
@@ -127,7 +134,9 @@ def update_project(store, workspace_id, project_id, values):
         key = f"{batch}_schema"
         if key in values:
             texts.pop(batch, None)
-            if values[key]:
+            if _no_schema(values[key]):
+                values[key] = None
+            else:
                 schema = parse_schema(values[key])
                 values[key] = schema.to_classic()
                 texts[batch] = schema.export()

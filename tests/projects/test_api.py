@@ -77,6 +77,23 @@ def test_patch_and_delete(client, team, project):
     assert client.get(url, headers=team.headers("admin")).status_code == 404
 
 
+def test_an_empty_schema_object_is_refused_and_null_means_none(client, team, project):
+    admin = team.headers("admin")
+    empty = client.post(
+        "/api/v1/projects", json={"name": "Empty", "training_schema": {}}, headers=admin
+    )
+    assert empty.status_code == 400 and "'ColName' is missing" in empty.json["error"]["message"]
+    none = client.post(
+        "/api/v1/projects", json={"name": "None yet", "training_schema": None}, headers=admin
+    )
+    assert none.status_code == 201 and none.json["training_schema"] is None
+    url = f"/api/v1/projects/{project['id']}"
+    assert client.patch(url, json={"prediction_schema": {}}, headers=admin).status_code == 400
+    cleared = client.patch(url, json={"prediction_schema": None}, headers=admin)
+    assert cleared.status_code == 200, cleared.json
+    assert cleared.json["prediction_schema"] is None
+
+
 def test_schema_round_trip_is_byte_for_byte(client, team, project):
     text = json.dumps(training_classic(), indent="\t") + "\n\n"
     url = f"/api/v1/projects/{project['id']}/schemas/training"
@@ -155,7 +172,8 @@ def test_validation_input_errors(client, team, project):
         json={"prediction_schema": None},
         headers=team.headers("admin"),
     )
-    assert cleared.status_code == 200 and cleared.json["prediction_schema"] is None
+    assert cleared.status_code == 200, cleared.json
+    assert cleared.json["prediction_schema"] is None
     response = client.post(url, json={"kind": "prediction"}, headers=team.headers("admin"))
     assert response.status_code == 400
     assert "no prediction schema" in response.json["error"]["message"]
