@@ -13,7 +13,7 @@ from project_library.automation import schedules
 from project_library.projects import service as projects
 from tests.projects.factories import prediction_classic, training_classic
 from tests.runs.test_celery import redis_url  # noqa: F401 - the module's Redis server
-from tests.support.process import ServiceProcess, celery_worker, find_executable
+from tests.support.process import ServiceProcess, app_env, celery_worker, find_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -21,11 +21,7 @@ pytestmark = pytest.mark.slow
 
 def _env(app, app_config, redis):
     return {
-        "MLP_MONGODB_URI": app.config["MONGODB_URI"],
-        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
-        "MLP_DATA_DIR": app.config["DATA_DIR"],
-        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
-        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
+        **app_env(app.config),
         "MLP_EXECUTOR": "celery",
         "MLP_REDIS_URL": redis,
         "MLP_TICK_SECONDS": "0.3",

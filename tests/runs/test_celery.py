@@ -12,6 +12,7 @@ from tests.runs.test_lifecycle import bigger
 from tests.support.process import (
     README_CELERY_WORKER,
     ServiceProcess,
+    app_env,
     celery_worker,
     find_executable,
     free_port,
@@ -63,11 +64,7 @@ def worker_env(app, app_config, redis_url):
     """The settings a worker shares with the test's app: its database, files and keys."""
     return {
         "MLP_REDIS_URL": redis_url,
-        "MLP_MONGODB_URI": app.config["MONGODB_URI"],
-        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
-        "MLP_DATA_DIR": app.config["DATA_DIR"],
-        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
-        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
+        **app_env(app.config),
         "MLP_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
 

@@ -20,6 +20,7 @@ from tests.runs.support import (
     wait_step,
     write_batches,
 )
+from tests.support.process import app_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -174,11 +175,7 @@ def test_a_cli_command_recovers_nothing_and_starts_no_ticker(client, team, app, 
         ).inserted_id
     env = {
         **os.environ,
-        "MLP_MONGODB_URI": app_config["MONGODB_URI"],
-        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
-        "MLP_DATA_DIR": app_config["DATA_DIR"],
-        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
-        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
+        **app_env(app_config),
         "MLP_SCHEDULER": "true",
         "MLP_TICK_SECONDS": "0.1",
     }

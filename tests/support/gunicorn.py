@@ -3,7 +3,7 @@
 import urllib.request
 from pathlib import Path
 
-from tests.support.process import ServiceProcess, find_executable, free_port
+from tests.support.process import ServiceProcess, app_env, find_executable, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,11 +12,7 @@ def serve(app, app_config, log_dir, workers=2):
     """Start gunicorn on the test app's database and data folder; return (base URL, process)."""
     port = free_port()
     env = {
-        "MLP_MONGODB_URI": app.config["MONGODB_URI"],
-        "MLP_MONGODB_DB": app_config["MONGODB_DB"],
-        "MLP_DATA_DIR": app.config["DATA_DIR"],
-        "MLP_SECRET_KEY": app_config["SECRET_KEY"],
-        "MLP_ENCRYPTION_KEY": app_config["ENCRYPTION_KEY"],
+        **app_env(app.config),
         "MLP_SCHEDULER": "false",
         "MLP_RUN_RECOVERY": "false",
         "MLP_RATELIMIT_ENABLED": "false",

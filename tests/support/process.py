@@ -113,3 +113,12 @@ def celery_worker(name, root, log_dir, env, ready, node=False, timeout=60):
     return ServiceProcess(
         name, argv, ready, log_dir, env=env, timeout=timeout, cwd=str(root), unset=("PYTHONPATH",)
     )
+
+
+def app_env(config):
+    """The MLP_* settings another process needs to share a test app's database, files and
+    keys (``config``: the app's config, or the test's ``app_config``)."""
+    return {
+        f"MLP_{key}": config[key]
+        for key in ("MONGODB_URI", "MONGODB_DB", "DATA_DIR", "SECRET_KEY", "ENCRYPTION_KEY")
+    }
